@@ -1,0 +1,286 @@
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { createHandler } from "./functions/handler";
+import { ENV, METRIC_DIMENSION, METRIC_NAME, type IndexOption } from "./functions/refresh";
+import { lambdaTrustPolicy, refreshPolicy } from "./policy";
+import { defaultRefreshIntervalMinutes, failedRefreshesSurvived, scheduleExpression, worstCaseTokenSecondsLeft } from "./schedule";
+import { stalenessAlarmWindow } from "./monitoring";
+
+/** Where MWAA mounts the DAGs folder inside every container. */
+export const MWAA_DAGS_MOUNT = "/usr/local/airflow/dags";
+/** CloudWatch namespace of the metric the refresh function emits. */
+export const METRIC_NAMESPACE = "MWAA/CodeArtifactToken";
+/** What the token file holds between its creation and the first refresh, seconds later during `pulumi up`. */
+export const BOOTSTRAP_CONTENT = "# Placeholder written by Pulumi; the refresh function replaces it with a CodeArtifact index URL.\n";
+export const TOKEN_FILE_CONTENT_TYPE = "text/plain; charset=utf-8";
+
+/**
+ * The packages `CallbackFunction` would otherwise zip into the function. The handler only needs the
+ * AWS SDK v3 clients, which the Lambda Node.js runtime provides, so nothing from node_modules ships.
+ */
+export const PACKAGES_LEFT_TO_THE_RUNTIME = ["@pulumi/pulumi", "@pulumi/aws", "@aws-sdk/client-codeartifact", "@aws-sdk/client-s3"];
+
+export interface CodeArtifactTokenRefresherArgs {
+    /** Name of the MWAA environment's existing, versioned S3 bucket. */
+    readonly bucket: pulumi.Input<string>;
+    /** The environment's DAGs folder in the bucket (its `DagS3Path`), without slashes at either end. Default `dags`. */
+    readonly dagsPrefix?: string;
+    /** Key of the requirements file the environment points at (`RequirementsS3Path`). Default `requirements.txt`. */
+    readonly requirementsKey?: string;
+    /** Token file, relative to the DAGs folder. Default `codeartifact.txt`. */
+    readonly tokenFileName?: string;
+    /** Lines appended to `requirements.txt` after the `-r` line: packages, `--constraint` URLs. Default none. */
+    readonly requirements?: readonly string[];
+    /** CodeArtifact domain name. */
+    readonly domain: string;
+    /** Account that owns the domain. Default: the deploying account. */
+    readonly domainOwner?: pulumi.Input<string>;
+    /** CodeArtifact repository that pip reads. */
+    readonly repository: string;
+    /** Region of the CodeArtifact domain. Default: the provider's region. */
+    readonly codeartifactRegion?: pulumi.Input<string>;
+    /** `index-url` replaces PyPI; `extra-index-url` adds the repository beside it. Default `index-url`. */
+    readonly indexOption?: IndexOption;
+    /** Token lifetime requested from CodeArtifact, 900 to 43200 seconds. Default 43200. */
+    readonly tokenDurationSeconds?: number;
+    /**
+     * Minutes between scheduled refreshes; one missed refresh must never let the token expire.
+     * Default: the longest interval that survives two consecutive failed refreshes (240 for 12 h).
+     */
+    readonly refreshIntervalMinutes?: number;
+    /** KMS key the token file is encrypted with. Default: SSE-S3. */
+    readonly kmsKeyArn?: pulumi.Input<string>;
+    /** Retention of the function's log group, in days. Default 30. */
+    readonly logRetentionDays?: number;
+    /** Existing SNS topic that receives alarm and recovery notifications. Default none. */
+    readonly alarmTopicArn?: pulumi.Input<string>;
+    /** Address subscribed (on a topic created here) to alarm notifications. Default none. */
+    readonly alarmEmail?: string;
+    /** Tags applied to every taggable resource. Default none. */
+    readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** The `requirements.txt` body: the `-r` line that pulls in the token file, then the user's lines. */
+export function renderRequirements(tokenFileName: string, extraLines: readonly string[]): string {
+    return [`-r ${MWAA_DAGS_MOUNT}/${tokenFileName}`, ...extraLines].join("\n") + "\n";
+}
+
+/** S3's ETag of a single-part SSE-S3 upload: the MD5 of the body, so `pulumi refresh` sees manual edits. */
+export function s3Etag(content: string): string {
+    return createHash("md5").update(content, "utf8").digest("hex");
+}
+
+/**
+ * Keeps a CodeArtifact authorization token fresh in an MWAA environment's DAGs folder, where
+ * `requirements.txt` reads it on every container start.
+ */
+export class CodeArtifactTokenRefresher extends pulumi.ComponentResource {
+    public readonly bucket: pulumi.Output<string>;
+    public readonly requirementsKey: pulumi.Output<string>;
+    /** Pass this to MWAA as `RequirementsS3ObjectVersion`. */
+    public readonly requirementsVersionId: pulumi.Output<string>;
+    public readonly tokenKey: pulumi.Output<string>;
+    public readonly functionName: pulumi.Output<string>;
+    public readonly functionArn: pulumi.Output<string>;
+    public readonly logGroupName: pulumi.Output<string>;
+    public readonly scheduleExpression: pulumi.Output<string>;
+    public readonly worstCaseTokenSecondsLeft: pulumi.Output<number>;
+    public readonly failedRefreshesSurvived: pulumi.Output<number>;
+    public readonly alarmNames: pulumi.Output<string[]>;
+
+    constructor(name: string, args: CodeArtifactTokenRefresherArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mwaa-codeartifact:index:TokenRefresher", name, {}, opts);
+        const parent = { parent: this };
+
+        // Settings, derived.
+        const dagsPrefix = args.dagsPrefix ?? "dags";
+        const tokenFileName = args.tokenFileName ?? "codeartifact.txt";
+        const tokenKey = `${dagsPrefix}/${tokenFileName}`;
+        const requirementsKey = args.requirementsKey ?? "requirements.txt";
+        const durationSeconds = args.tokenDurationSeconds ?? 43_200;
+        const intervalMinutes = args.refreshIntervalMinutes ?? defaultRefreshIntervalMinutes(durationSeconds);
+        if (failedRefreshesSurvived(durationSeconds, intervalMinutes) < 1) {
+            throw new pulumi.RunError(
+                `${name}: refreshIntervalMinutes ${intervalMinutes} lets a single missed refresh expire a ${durationSeconds}s token; ` +
+                    `allowed: at most ${Math.floor(durationSeconds / 120)}`,
+            );
+        }
+        const tags = { ...args.tags };
+        const partition = aws.getPartitionOutput({}, parent).partition;
+        const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
+        const region = aws.getRegionOutput({}, parent).region;
+        const domainOwner = pulumi.output(args.domainOwner ?? accountId);
+        const codeartifactRegion = pulumi.output(args.codeartifactRegion ?? region);
+        const bucket = pulumi.output(args.bucket);
+        const kmsKeyArn = args.kmsKeyArn === undefined ? undefined : pulumi.output(args.kmsKeyArn);
+        const encryption = kmsKeyArn === undefined
+            ? { serverSideEncryption: "AES256" }
+            : { serverSideEncryption: "aws:kms", kmsKeyId: kmsKeyArn };
+
+        // S3 objects. requirements.txt never holds a secret, so it stays on SSE-S3 even with a KMS
+        // key: only then is its ETag the MD5 of its body, which is what makes a manual edit show
+        // up in `pulumi preview --refresh`.
+        const requirementsContent = renderRequirements(tokenFileName, args.requirements ?? []);
+        const requirements = new aws.s3.BucketObjectv2(`${name}-requirements`, {
+            bucket,
+            key: requirementsKey,
+            content: requirementsContent,
+            contentType: TOKEN_FILE_CONTENT_TYPE,
+            serverSideEncryption: "AES256",
+            etag: s3Etag(requirementsContent),
+            tags,
+        }, parent);
+        const tokenFile = new aws.s3.BucketObjectv2(`${name}-token-file`, {
+            bucket,
+            key: tokenKey,
+            content: BOOTSTRAP_CONTENT,
+            contentType: TOKEN_FILE_CONTENT_TYPE,
+            cacheControl: "no-store",
+            ...encryption,
+            tags,
+        }, { ...parent, ignoreChanges: ["content", "etag", "metadata", "source", "sourceHash"] });
+
+        // Function.
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays ?? 30, tags }, parent);
+        const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()), tags }, parent);
+        const policyDocument = pulumi
+            .all([partition, codeartifactRegion, domainOwner, bucket, logGroup.arn, kmsKeyArn])
+            .apply(([partition, codeartifactRegion, domainOwner, bucket, logGroupArn, kmsKeyArn]) =>
+                JSON.stringify(refreshPolicy({
+                    partition, codeartifactRegion, domainOwner, bucket, logGroupArn, kmsKeyArn,
+                    domain: args.domain, repository: args.repository, tokenKey,
+                })));
+        const rolePolicy = new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: policyDocument }, parent);
+        const environment: Record<string, pulumi.Input<string>> = {
+            [ENV.domain]: args.domain,
+            [ENV.domainOwner]: domainOwner,
+            [ENV.repository]: args.repository,
+            [ENV.region]: codeartifactRegion,
+            [ENV.durationSeconds]: String(durationSeconds),
+            [ENV.bucket]: bucket,
+            [ENV.key]: tokenKey,
+            [ENV.indexOption]: args.indexOption ?? "index-url",
+            [ENV.metricNamespace]: METRIC_NAMESPACE,
+            ...(kmsKeyArn === undefined ? {} : { [ENV.kmsKeyArn]: kmsKeyArn }),
+        };
+        const fn = new aws.lambda.CallbackFunction(`${name}-function`, {
+            description: `Refreshes the CodeArtifact token in s3 object ${tokenKey} for MWAA`,
+            callbackFactory: () => createHandler(process.env),
+            role,
+            runtime: aws.lambda.Runtime.NodeJS22dX,
+            architectures: ["arm64"],
+            memorySize: 256,
+            timeout: 60,
+            environment: { variables: environment },
+            loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+            codePathOptions: { extraExcludePackages: [...PACKAGES_LEFT_TO_THE_RUNTIME] },
+            tags,
+        }, { ...parent, dependsOn: [rolePolicy] });
+        // Refresh once during `pulumi up`, and again whenever code, settings or permissions change,
+        // so that a broken policy or endpoint fails the deployment instead of production hours later.
+        const firstRefresh = new aws.lambda.Invocation(`${name}-first-refresh`, {
+            functionName: fn.name,
+            input: JSON.stringify({ source: "pulumi-up" }),
+            triggers: {
+                code: fn.codeSha256,
+                environment: pulumi.jsonStringify(environment),
+                policy: policyDocument,
+            },
+        }, { ...parent, dependsOn: [tokenFile, rolePolicy, logGroup], additionalSecretOutputs: ["result"] });
+
+        // Schedule.
+        const expression = scheduleExpression(intervalMinutes);
+        const rule = new aws.cloudwatch.EventRule(`${name}-schedule`, {
+            description: `Refreshes the CodeArtifact token for MWAA, ${expression}`,
+            scheduleExpression: expression,
+            tags,
+        }, parent);
+        new aws.cloudwatch.EventTarget(`${name}-target`, {
+            rule: rule.name,
+            arn: fn.arn,
+            input: JSON.stringify({ source: "schedule" }),
+        }, parent);
+        new aws.lambda.Permission(`${name}-allow-schedule`, {
+            action: "lambda:InvokeFunction",
+            function: fn.name,
+            principal: "events.amazonaws.com",
+            sourceArn: rule.arn,
+        }, parent);
+        // A failed scheduled refresh is retried, but never after the next one is due.
+        new aws.lambda.FunctionEventInvokeConfig(`${name}-retries`, {
+            functionName: fn.name,
+            maximumRetryAttempts: 2,
+            maximumEventAgeInSeconds: Math.min(3600, intervalMinutes * 60),
+        }, parent);
+
+        // Alarms.
+        const notify: pulumi.Input<string>[] = [];
+        if (args.alarmTopicArn !== undefined) {
+            notify.push(args.alarmTopicArn);
+        }
+        if (args.alarmEmail !== undefined) {
+            const topic = new aws.sns.Topic(`${name}-alarms`, { tags }, parent);
+            new aws.sns.TopicSubscription(`${name}-alarm-email`, { topic: topic.arn, protocol: "email", endpoint: args.alarmEmail }, parent);
+            notify.push(topic.arn);
+        }
+        const errorsAlarm = new aws.cloudwatch.MetricAlarm(`${name}-refresh-failed`, {
+            alarmDescription: `A CodeArtifact token refresh for s3 object ${tokenKey} failed; the previous token stays in place until it expires.`,
+            namespace: "AWS/Lambda",
+            metricName: "Errors",
+            dimensions: { FunctionName: fn.name },
+            statistic: "Sum",
+            period: 300,
+            evaluationPeriods: 1,
+            threshold: 0,
+            comparisonOperator: "GreaterThanThreshold",
+            treatMissingData: "notBreaching",
+            alarmActions: notify,
+            okActions: notify,
+            tags,
+        }, parent);
+        const window = stalenessAlarmWindow(durationSeconds, intervalMinutes);
+        const staleAlarm = new aws.cloudwatch.MetricAlarm(`${name}-token-stale`, {
+            alarmDescription: pulumi.interpolate`No fresh CodeArtifact token reached s3://${bucket}/${tokenKey} for ${window.evaluationPeriods} periods of ${window.periodSeconds}s; the current token expires in about ${Math.round(window.tokenSecondsLeftWhenAlarmFires / 60)} minutes at worst.`,
+            namespace: METRIC_NAMESPACE,
+            metricName: METRIC_NAME,
+            dimensions: { [METRIC_DIMENSION]: pulumi.interpolate`s3://${bucket}/${tokenKey}` },
+            statistic: "Maximum",
+            period: window.periodSeconds,
+            evaluationPeriods: window.evaluationPeriods,
+            datapointsToAlarm: window.evaluationPeriods,
+            threshold: window.thresholdSeconds,
+            comparisonOperator: "LessThanThreshold",
+            treatMissingData: "breaching",
+            alarmActions: notify,
+            okActions: notify,
+            tags,
+        }, { ...parent, dependsOn: [firstRefresh] });
+
+        // Outputs.
+        this.bucket = bucket;
+        this.requirementsKey = requirements.key;
+        this.requirementsVersionId = requirements.versionId;
+        this.tokenKey = tokenFile.key;
+        this.functionName = fn.name;
+        this.functionArn = fn.arn;
+        this.logGroupName = logGroup.name;
+        this.scheduleExpression = rule.scheduleExpression.apply((e) => e ?? expression);
+        this.worstCaseTokenSecondsLeft = pulumi.output(worstCaseTokenSecondsLeft(durationSeconds, intervalMinutes));
+        this.failedRefreshesSurvived = pulumi.output(failedRefreshesSurvived(durationSeconds, intervalMinutes));
+        this.alarmNames = pulumi.all([errorsAlarm.name, staleAlarm.name]);
+        this.registerOutputs({
+            bucket: this.bucket,
+            requirementsKey: this.requirementsKey,
+            requirementsVersionId: this.requirementsVersionId,
+            tokenKey: this.tokenKey,
+            functionName: this.functionName,
+            functionArn: this.functionArn,
+            logGroupName: this.logGroupName,
+            scheduleExpression: this.scheduleExpression,
+            worstCaseTokenSecondsLeft: this.worstCaseTokenSecondsLeft,
+            failedRefreshesSurvived: this.failedRefreshesSurvived,
+            alarmNames: this.alarmNames,
+        });
+    }
+}

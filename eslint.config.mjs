@@ -1,0 +1,29 @@
+// Lint with type information: @pulumi/eslint-plugin needs it to spot Outputs in template literals.
+import eslint from "@eslint/js";
+import tseslint from "typescript-eslint";
+import pulumi from "@pulumi/eslint-plugin";
+
+export default tseslint.config(
+    { ignores: ["build/", "node_modules/", ".exp/", ".preview/", "eslint.config.mjs"] },
+    eslint.configs.recommended,
+    ...tseslint.configs.recommendedTypeChecked,
+    {
+        languageOptions: {
+            parserOptions: { project: "./tsconfig.check.json", tsconfigRootDir: import.meta.dirname },
+        },
+        plugins: { "@pulumi": pulumi },
+        rules: {
+            "@pulumi/no-output-in-template-literal": "error",
+            "@pulumi/no-output-instance-in-template-literal": "error",
+            "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+            "@typescript-eslint/no-floating-promises": "error",
+        },
+    },
+    {
+        files: ["test/**/*.ts"],
+        rules: {
+            // node:test's test() returns a promise the runner itself awaits.
+            "@typescript-eslint/no-floating-promises": "off",
+        },
+    },
+);

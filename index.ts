@@ -1,0 +1,19 @@
+import * as pulumi from "@pulumi/pulumi";
+import { readSettings } from "./settings";
+import { CodeArtifactTokenRefresher } from "./component";
+
+const settings = readSettings();
+
+const refresher = new CodeArtifactTokenRefresher(`mwaa-codeartifact-${pulumi.getStack()}`, settings);
+
+export const bucket = refresher.bucket;
+export const requirementsKey = refresher.requirementsKey;
+export const requirementsVersionId = refresher.requirementsVersionId;
+export const tokenKey = refresher.tokenKey;
+export const functionName = refresher.functionName;
+export const functionArn = refresher.functionArn;
+export const logGroupName = refresher.logGroupName;
+export const scheduleExpression = refresher.scheduleExpression;
+export const worstCaseTokenSecondsLeft = refresher.worstCaseTokenSecondsLeft;
+export const failedRefreshesSurvived = refresher.failedRefreshesSurvived;
+export const alarmNames = refresher.alarmNames;

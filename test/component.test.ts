@@ -1,0 +1,272 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { ACCOUNT, installMocks, settle, valueOf } from "./support/pulumiTesting";
+import { BOOTSTRAP_CONTENT, CodeArtifactTokenRefresher, type CodeArtifactTokenRefresherArgs, renderRequirements, s3Etag } from "../component";
+import { ENV } from "../functions/refresh";
+import type { Registration } from "../offline/mocks";
+import type { PolicyDocument, TrustPolicyDocument } from "../policy";
+
+const mocks = installMocks();
+
+const BUCKET = "airflow-dev-111122223333-us-west-2";
+const BASE: CodeArtifactTokenRefresherArgs = {
+    bucket: BUCKET,
+    domain: "your-domain",
+    repository: "your_repo",
+};
+
+interface Deployed {
+    readonly refresher: CodeArtifactTokenRefresher;
+    readonly resources: Registration[];
+    readonly options: Map<string, pulumi.ResourceOptions>;
+    one(type: string, suffix?: string): Registration;
+}
+
+let counter = 0;
+/** Deploys one component under a unique name and returns what reached the engine. */
+async function deploy(overrides: Partial<CodeArtifactTokenRefresherArgs> = {}): Promise<Deployed> {
+    const name = `t${++counter}`;
+    const options = new Map<string, pulumi.ResourceOptions>();
+    const refresher = new CodeArtifactTokenRefresher(name, { ...BASE, ...overrides }, {
+        transformations: [(args) => {
+            options.set(args.name, args.opts);
+            return undefined;
+        }],
+    });
+    await valueOf(refresher.alarmNames);
+    await settle();
+    const resources = mocks.registrations.filter((r) => r.name === name || r.name.startsWith(`${name}-`));
+    const one = (type: string, suffix?: string): Registration => {
+        const found = resources.filter((r) => r.type === type && (suffix === undefined || r.name === `${name}-${suffix}`));
+        assert.equal(found.length, 1, `expected one ${type} ${suffix ?? ""}, got ${found.length}`);
+        return found[0];
+    };
+    return { refresher, resources, options, one };
+}
+
+function policyOf(d: Deployed): PolicyDocument {
+    return JSON.parse(d.one("aws:iam/rolePolicy:RolePolicy").inputs.policy as string) as PolicyDocument;
+}
+
+test("declares exactly the resources of the architecture, all children of the component", async () => {
+    const d = await deploy();
+    const types = d.resources.map((r) => r.type).sort();
+    assert.deepEqual(types, [
+        "aws:cloudwatch/eventRule:EventRule",
+        "aws:cloudwatch/eventTarget:EventTarget",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:lambda/function:Function",
+        "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+        "aws:lambda/invocation:Invocation",
+        "aws:lambda/permission:Permission",
+        "aws:s3/bucketObjectv2:BucketObjectv2",
+        "aws:s3/bucketObjectv2:BucketObjectv2",
+        "mwaa-codeartifact:index:TokenRefresher",
+    ]);
+    const monitor = pulumi.runtime.getMonitor() as unknown as { resources: Map<string, unknown> };
+    const childUrns = [...monitor.resources.keys()].filter((urn) => urn.endsWith(`::t${counter}`) === false && urn.includes(`::t${counter}-`));
+    assert.equal(childUrns.length, d.resources.length - 1);
+    for (const urn of childUrns) {
+        assert.match(urn, /::mwaa-codeartifact:index:TokenRefresher\$aws:/, `${urn} is not parented to the component`);
+    }
+});
+
+test("requirements.txt pulls in the token file first, then the user's lines, with an MD5 etag under SSE-S3", async () => {
+    const d = await deploy({ requirements: ["apache-airflow-providers-amazon", "--constraint https://example.com/c.txt"] });
+    const req = d.one("aws:s3/bucketObjectv2:BucketObjectv2", "requirements");
+    const expected = "-r /usr/local/airflow/dags/codeartifact.txt\napache-airflow-providers-amazon\n--constraint https://example.com/c.txt\n";
+    assert.equal(req.inputs.content, expected);
+    assert.equal(req.inputs.key, "requirements.txt");
+    assert.equal(req.inputs.bucket, BASE.bucket);
+    assert.equal(req.inputs.serverSideEncryption, "AES256");
+    assert.equal(req.inputs.etag, s3Etag(expected));
+    assert.equal(s3Etag("abc"), "900150983cd24fb0d6963f7d28e17f72");
+    assert.match(String(req.inputs.contentType), /^text\/plain/);
+});
+
+test("renderRequirements maps a token file in a subfolder of the DAGs folder", () => {
+    assert.equal(renderRequirements("private/ca.txt", []), "-r /usr/local/airflow/dags/private/ca.txt\n");
+});
+
+test("the token file is bootstrapped without a token and its rewrites never show as drift", async () => {
+    const d = await deploy({ dagsPrefix: "airflow/dags" });
+    const file = d.one("aws:s3/bucketObjectv2:BucketObjectv2", "token-file");
+    assert.equal(file.inputs.key, "airflow/dags/codeartifact.txt");
+    assert.equal(file.inputs.content, BOOTSTRAP_CONTENT);
+    assert.equal(file.inputs.serverSideEncryption, "AES256");
+    const ignored = d.options.get(file.name)?.ignoreChanges ?? [];
+    for (const prop of ["content", "etag", "metadata"]) {
+        assert.ok(ignored.includes(prop), `ignoreChanges lacks ${prop}`);
+    }
+});
+
+test("the function runs a current Node runtime on arm64 with its own role and log group, settings in its environment", async () => {
+    const d = await deploy();
+    const fn = d.one("aws:lambda/function:Function");
+    const role = d.one("aws:iam/role:Role");
+    const logs = d.one("aws:cloudwatch/logGroup:LogGroup");
+    assert.equal(fn.inputs.runtime, "nodejs22.x");
+    assert.deepEqual(fn.inputs.architectures, ["arm64"]);
+    assert.ok((fn.inputs.memorySize as number) <= 256);
+    assert.ok((fn.inputs.timeout as number) <= 60);
+    assert.equal(fn.inputs.role, role.state.arn);
+    assert.equal(fn.inputs.handler, "__index.handler");
+    assert.deepEqual(fn.inputs.loggingConfig, { logFormat: "Text", logGroup: logs.state.name });
+    assert.equal(logs.inputs.retentionInDays, 30);
+    assert.deepEqual((fn.inputs.environment as { variables: Record<string, string> }).variables, {
+        [ENV.domain]: BASE.domain,
+        [ENV.domainOwner]: ACCOUNT,
+        [ENV.repository]: "your_repo",
+        [ENV.region]: "us-west-2",
+        [ENV.durationSeconds]: "43200",
+        [ENV.bucket]: BASE.bucket,
+        [ENV.key]: "dags/codeartifact.txt",
+        [ENV.indexOption]: "index-url",
+        [ENV.metricNamespace]: "MWAA/CodeArtifactToken",
+    });
+    const trust = JSON.parse(role.inputs.assumeRolePolicy as string) as TrustPolicyDocument;
+    assert.deepEqual(trust.Statement.map((s) => [s.Principal, s.Action]), [
+        [{ Service: "lambda.amazonaws.com" }, "sts:AssumeRole"],
+    ]);
+    assert.equal(d.resources.filter((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment").length, 0,
+        "CallbackFunction must not attach its default FullAccess policies");
+});
+
+test("IAM grants exactly the five statements, each on one exact resource", async () => {
+    const d = await deploy();
+    const logs = d.one("aws:cloudwatch/logGroup:LogGroup");
+    assert.deepEqual(policyOf(d).Statement.map((s) => [s.Action, s.Resource, s.Condition]), [
+        [["codeartifact:GetAuthorizationToken"], `arn:aws:codeartifact:us-west-2:${ACCOUNT}:domain/your-domain`, undefined],
+        [["codeartifact:GetRepositoryEndpoint", "codeartifact:ReadFromRepository"],
+            `arn:aws:codeartifact:us-west-2:${ACCOUNT}:repository/your-domain/your_repo`, undefined],
+        [["sts:GetServiceBearerToken"], "*", { StringEquals: { "sts:AWSServiceName": "codeartifact.amazonaws.com" } }],
+        [["s3:PutObject"], `arn:aws:s3:::${BUCKET}/dags/codeartifact.txt`, undefined],
+        [["logs:CreateLogStream", "logs:PutLogEvents"], `${String(logs.state.arn)}:*`, undefined],
+    ]);
+});
+
+test("a cross-account, cross-region domain is scoped by its owner and region", async () => {
+    const d = await deploy({ domainOwner: "444455556666", codeartifactRegion: "eu-central-1" });
+    const resources = policyOf(d).Statement.slice(0, 2).map((s) => s.Resource);
+    assert.deepEqual(resources, [
+        "arn:aws:codeartifact:eu-central-1:444455556666:domain/your-domain",
+        "arn:aws:codeartifact:eu-central-1:444455556666:repository/your-domain/your_repo",
+    ]);
+    const env = (d.one("aws:lambda/function:Function").inputs.environment as { variables: Record<string, string> }).variables;
+    assert.equal(env[ENV.domainOwner], "444455556666");
+    assert.equal(env[ENV.region], "eu-central-1");
+});
+
+test("a KMS key encrypts the token file only, and only that key is granted", async () => {
+    const key = `arn:aws:kms:us-west-2:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const d = await deploy({ kmsKeyArn: key });
+    const file = d.one("aws:s3/bucketObjectv2:BucketObjectv2", "token-file");
+    assert.equal(file.inputs.serverSideEncryption, "aws:kms");
+    assert.equal(file.inputs.kmsKeyId, key);
+    assert.equal(d.one("aws:s3/bucketObjectv2:BucketObjectv2", "requirements").inputs.serverSideEncryption, "AES256");
+    const kms = policyOf(d).Statement.filter((s) => s.Action.some((a) => a.startsWith("kms:")));
+    assert.deepEqual(kms.map((s) => [s.Action, s.Resource]), [[["kms:GenerateDataKey", "kms:Encrypt"], key]]);
+    const env = (d.one("aws:lambda/function:Function").inputs.environment as { variables: Record<string, string> }).variables;
+    assert.equal(env[ENV.kmsKeyArn], key);
+});
+
+test("the function is invoked once during deploy, after the token file and its policy exist, and again on change", async () => {
+    const d = await deploy();
+    const inv = d.one("aws:lambda/invocation:Invocation");
+    const fn = d.one("aws:lambda/function:Function");
+    assert.equal(inv.inputs.functionName, fn.state.name);
+    assert.deepEqual(Object.keys(inv.inputs.triggers as object).sort(), ["code", "environment", "policy"]);
+    const triggers = inv.inputs.triggers as Record<string, string>;
+    assert.equal(triggers.code, fn.state.codeSha256);
+    assert.equal(triggers.policy, d.one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
+    const opts: pulumi.CustomResourceOptions = d.options.get(inv.name) ?? {};
+    assert.ok(opts.additionalSecretOutputs?.includes("result"), "the invocation result must be stored as a secret");
+    const deps = await Promise.all(((opts.dependsOn ?? []) as pulumi.Resource[]).map((r) => valueOf(r.urn)));
+    assert.ok(deps.some((u) => u.endsWith(`::${inv.name.replace("first-refresh", "token-file")}`)), "must depend on the token file");
+    assert.ok(deps.some((u) => u.endsWith(`::${inv.name.replace("first-refresh", "policy")}`)), "must depend on the role policy");
+});
+
+test("the schedule rule, its target and the invoke permission are wired to each other", async () => {
+    const d = await deploy();
+    const rule = d.one("aws:cloudwatch/eventRule:EventRule");
+    const target = d.one("aws:cloudwatch/eventTarget:EventTarget");
+    const permission = d.one("aws:lambda/permission:Permission");
+    const fn = d.one("aws:lambda/function:Function");
+    assert.equal(rule.inputs.scheduleExpression, "rate(4 hours)");
+    assert.equal(target.inputs.rule, rule.state.name);
+    assert.equal(target.inputs.arn, fn.state.arn);
+    assert.deepEqual(
+        [permission.inputs.action, permission.inputs.function, permission.inputs.principal, permission.inputs.sourceArn],
+        ["lambda:InvokeFunction", fn.state.name, "events.amazonaws.com", rule.state.arn],
+    );
+    const retries = d.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig");
+    assert.equal(retries.inputs.functionName, fn.state.name);
+    assert.equal(retries.inputs.maximumRetryAttempts, 2);
+    assert.ok((retries.inputs.maximumEventAgeInSeconds as number) <= 4 * 3600);
+});
+
+test("a custom interval becomes a valid rate expression", async () => {
+    const d = await deploy({ refreshIntervalMinutes: 90 });
+    assert.equal(d.one("aws:cloudwatch/eventRule:EventRule").inputs.scheduleExpression, "rate(90 minutes)");
+    assert.equal(await valueOf(d.refresher.failedRefreshesSurvived), 7);
+});
+
+test("an interval that lets one missed refresh expire the token is refused", () => {
+    assert.throws(() => new CodeArtifactTokenRefresher("too-slow", { ...BASE, tokenDurationSeconds: 3600, refreshIntervalMinutes: 31 }),
+        (e: Error) => e instanceof pulumi.RunError && /refreshIntervalMinutes 31/.test(e.message) && /at most 30/.test(e.message));
+});
+
+test("alarms watch failed refreshes and a token that stops being refreshed, treating silence as breaching", async () => {
+    const d = await deploy();
+    const fn = d.one("aws:lambda/function:Function");
+    const errors = d.one("aws:cloudwatch/metricAlarm:MetricAlarm", "refresh-failed");
+    assert.deepEqual([errors.inputs.namespace, errors.inputs.metricName, errors.inputs.dimensions, errors.inputs.comparisonOperator, errors.inputs.threshold],
+        ["AWS/Lambda", "Errors", { FunctionName: fn.state.name }, "GreaterThanThreshold", 0]);
+    const stale = d.one("aws:cloudwatch/metricAlarm:MetricAlarm", "token-stale");
+    assert.equal(stale.inputs.namespace, "MWAA/CodeArtifactToken");
+    assert.equal(stale.inputs.metricName, "TokenSecondsLeft");
+    assert.deepEqual(stale.inputs.dimensions, { TokenObject: `s3://${BUCKET}/dags/codeartifact.txt` });
+    assert.equal(stale.inputs.treatMissingData, "breaching");
+    assert.equal(stale.inputs.comparisonOperator, "LessThanThreshold");
+    const window = (stale.inputs.period as number) * ((stale.inputs.evaluationPeriods as number) + 1);
+    assert.ok(window < 43200, "the alarm must fire before a 12 h token expires");
+    assert.ok((stale.inputs.period as number) * (stale.inputs.evaluationPeriods as number) > 4 * 3600, "no alarm between two healthy refreshes");
+    assert.deepEqual(errors.inputs.alarmActions, []);
+});
+
+test("alarm notifications go to the given topic and to an email subscription", async () => {
+    const topicArn = `arn:aws:sns:us-west-2:${ACCOUNT}:platform-alerts`;
+    const d = await deploy({ alarmTopicArn: topicArn, alarmEmail: "oncall@example.com" });
+    const topic = d.one("aws:sns/topic:Topic");
+    const sub = d.one("aws:sns/topicSubscription:TopicSubscription");
+    assert.deepEqual([sub.inputs.topic, sub.inputs.protocol, sub.inputs.endpoint], [topic.state.arn, "email", "oncall@example.com"]);
+    for (const alarm of d.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm")) {
+        assert.deepEqual(alarm.inputs.alarmActions, [topicArn, topic.state.arn]);
+        assert.deepEqual(alarm.inputs.okActions, [topicArn, topic.state.arn]);
+    }
+});
+
+test("outputs expose what MWAA needs and nothing secret", async () => {
+    const d = await deploy();
+    const req = d.one("aws:s3/bucketObjectv2:BucketObjectv2", "requirements");
+    assert.equal(await valueOf(d.refresher.requirementsVersionId), req.state.versionId);
+    assert.equal(await valueOf(d.refresher.tokenKey), "dags/codeartifact.txt");
+    assert.equal(await valueOf(d.refresher.scheduleExpression), "rate(4 hours)");
+    assert.equal(await valueOf(d.refresher.worstCaseTokenSecondsLeft), 43200 - 4 * 3600);
+    assert.equal(await valueOf(d.refresher.failedRefreshesSurvived), 2);
+    assert.equal(await pulumi.isSecret(d.refresher.functionArn), false);
+});
+
+test("only the three known data sources are read, and an unknown one fails loudly", () => {
+    assert.deepEqual([...new Set(mocks.invokes.map((i) => i.token))].sort(), [
+        "aws:index/getCallerIdentity:getCallerIdentity",
+        "aws:index/getPartition:getPartition",
+        "aws:index/getRegion:getRegion",
+    ]);
+    assert.throws(() => mocks.call({ token: "aws:s3/getBucket:getBucket", inputs: {} }), /unmocked invoke aws:s3\/getBucket:getBucket/);
+});
