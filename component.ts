@@ -4,7 +4,10 @@ import * as aws from "@pulumi/aws";
 import { createHandler } from "./functions/handler";
 import { ENV, METRIC_DIMENSION, METRIC_NAME, type IndexOption } from "./functions/refresh";
 import { lambdaTrustPolicy, refreshPolicy } from "./policy";
-import { defaultRefreshIntervalMinutes, failedRefreshesSurvived, scheduleExpression, worstCaseTokenSecondsLeft } from "./schedule";
+import {
+    defaultRefreshIntervalMinutes, failedRefreshesSurvived, maxIntervalMinutesSurviving, REQUIRED_FAILURES_SURVIVED, scheduleExpression,
+    worstCaseTokenSecondsLeft,
+} from "./schedule";
 import { stalenessAlarmWindow } from "./monitoring";
 
 /** Where MWAA mounts the DAGs folder inside every container. */
@@ -100,10 +103,10 @@ export class CodeArtifactTokenRefresher extends pulumi.ComponentResource {
         const requirementsKey = args.requirementsKey ?? "requirements.txt";
         const durationSeconds = args.tokenDurationSeconds ?? 43_200;
         const intervalMinutes = args.refreshIntervalMinutes ?? defaultRefreshIntervalMinutes(durationSeconds);
-        if (failedRefreshesSurvived(durationSeconds, intervalMinutes) < 1) {
+        if (failedRefreshesSurvived(durationSeconds, intervalMinutes) < REQUIRED_FAILURES_SURVIVED) {
             throw new pulumi.RunError(
                 `${name}: refreshIntervalMinutes ${intervalMinutes} lets a single missed refresh expire a ${durationSeconds}s token; ` +
-                    `allowed: at most ${Math.floor(durationSeconds / 120)}`,
+                    `allowed: at most ${maxIntervalMinutesSurviving(durationSeconds, REQUIRED_FAILURES_SURVIVED)}`,
             );
         }
         const tags = { ...args.tags };

@@ -1,0 +1,638 @@
+/**
+ * Stack configuration → a typed, validated, frozen `Settings` object.
+ *
+ * `parseSettings` is pure: it takes a `get(key)` that returns the raw config string the Pulumi CLI
+ * hands to the program (strings as-is, integers as decimal text, arrays/objects as JSON text — the
+ * CLI JSON-encodes structured values, and project-level defaults from Pulumi.yaml are merged into
+ * the stack config before the program starts, so `get` already sees them). It checks every key,
+ * collects every problem, and throws ONE `SettingsError` listing all of them.
+ *
+ * Conventions (mirrored by Pulumi.yaml):
+ * - `bucket`, `domain` and `repository` are required (declared in Pulumi.yaml without a default, so
+ *   the CLI itself also refuses to run without them).
+ * - Optional keys without a natural default are declared with the "unset" default `""`
+ *   (`refreshIntervalMinutes`: `0`). The Pulumi CLI treats a declared project key WITHOUT a default
+ *   as required, so this sentinel is what keeps them optional. An empty string (or 0 for the
+ *   interval) therefore means "not set" for exactly these keys (see UNSET_DEFAULTS); for every
+ *   other key an empty string is invalid.
+ * - `dagsPrefix` may be given with one trailing "/" ("dags/", as the MWAA console shows it); it is
+ *   normalised to "dags". File keys (`requirementsKey`, `tokenFileName`) must not end in "/".
+ * - `tokenFileName` must end in ".txt": the file lives in the DAGs folder, and a ".py" or ".zip"
+ *   name would be picked up by the Airflow DAG processor.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import {
+    MIN_INTERVAL_MINUTES,
+    REQUIRED_FAILURES_SURVIVED,
+    defaultRefreshIntervalMinutes,
+    failedRefreshesSurvived,
+    maxIntervalMinutesSurviving,
+} from "./schedule";
+
+export const PROJECT_NAME = "mwaa-codeartifact-token";
+
+export type IndexOption = "index-url" | "extra-index-url";
+export const INDEX_OPTIONS: readonly IndexOption[] = Object.freeze(["index-url", "extra-index-url"] as const);
+
+export interface Settings {
+    readonly bucket: string;
+    /** S3 prefix of the MWAA DAGs folder, without leading or trailing "/". */
+    readonly dagsPrefix: string;
+    readonly requirementsKey: string;
+    /** File name (or sub-path) of the token file inside the DAGs folder. */
+    readonly tokenFileName: string;
+    /** Extra requirements.txt lines written after `-r /usr/local/airflow/dags/<tokenFileName>`. */
+    readonly requirements: readonly string[];
+    readonly domain: string;
+    /** undefined → the deploying account. */
+    readonly domainOwner?: string;
+    readonly repository: string;
+    /** undefined → the stack's aws:region. */
+    readonly codeartifactRegion?: string;
+    readonly indexOption: IndexOption;
+    readonly tokenDurationSeconds: number;
+    readonly refreshIntervalMinutes: number;
+    readonly kmsKeyArn?: string;
+    readonly logRetentionDays: number;
+    readonly alarmTopicArn?: string;
+    readonly alarmEmail?: string;
+    readonly tags: Readonly<Record<string, string>>;
+}
+
+/** Defaults of the keys that have one. Pulumi.yaml declares exactly these (a test checks it). */
+export const DEFAULTS = Object.freeze({
+    dagsPrefix: "dags",
+    requirementsKey: "requirements.txt",
+    tokenFileName: "codeartifact.txt",
+    requirements: Object.freeze([] as string[]),
+    indexOption: "index-url",
+    tokenDurationSeconds: 43200,
+    logRetentionDays: 30,
+    tags: Object.freeze({}) as Readonly<Record<string, string>>,
+} as const);
+
+/** `refreshIntervalMinutes: 0` (its Pulumi.yaml default) → defaultRefreshIntervalMinutes(duration). */
+export const AUTO_REFRESH_INTERVAL = 0;
+
+/**
+ * The Pulumi.yaml default of each optional key that has no real default; the value means "not set".
+ * (A declared project key without any default would be required by the Pulumi CLI.)
+ */
+export const UNSET_DEFAULTS = Object.freeze({
+    domainOwner: "",
+    codeartifactRegion: "",
+    refreshIntervalMinutes: AUTO_REFRESH_INTERVAL,
+    kmsKeyArn: "",
+    alarmTopicArn: "",
+    alarmEmail: "",
+} as const);
+
+export const REQUIRED_KEYS = Object.freeze(["bucket", "domain", "repository"] as const);
+
+/** Every key parseSettings reads, in Settings order. */
+export const CONFIG_KEYS = Object.freeze([
+    "bucket",
+    "dagsPrefix",
+    "requirementsKey",
+    "tokenFileName",
+    "requirements",
+    "domain",
+    "domainOwner",
+    "repository",
+    "codeartifactRegion",
+    "indexOption",
+    "tokenDurationSeconds",
+    "refreshIntervalMinutes",
+    "kmsKeyArn",
+    "logRetentionDays",
+    "alarmTopicArn",
+    "alarmEmail",
+    "tags",
+] as const);
+export type ConfigKey = (typeof CONFIG_KEYS)[number];
+
+/** Keys whose values are never echoed in error messages. None today; add a key here if one is. */
+export const SECRET_KEYS: ReadonlySet<string> = new Set<string>();
+
+export const TOKEN_DURATION_MIN_SECONDS = 900;
+export const TOKEN_DURATION_MAX_SECONDS = 43200;
+
+/** CloudWatch Logs PutRetentionPolicy retentionInDays values. */
+export const LOG_RETENTION_DAYS: readonly number[] = Object.freeze([
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+]);
+
+export const MAX_TAGS = 50;
+const MAX_S3_KEY_BYTES = 1024;
+const GIVEN_MAX_CHARS = 60;
+
+export interface SettingsProblem {
+    /** Config key without namespace; items use Pulumi path syntax: `requirements[2]`, `tags["team"]`. */
+    readonly key: string;
+    /** What was given, already rendered for display: a quoted, truncated value, "nothing" or "[secret]". */
+    readonly given: string;
+    /** What would be accepted. */
+    readonly allowed: string;
+}
+
+export interface ParseContext {
+    /** Stack name for the first line of the error message. */
+    readonly stack?: string;
+    /** Config namespace shown before each key; default PROJECT_NAME. */
+    readonly project?: string;
+    /**
+     * Keys set in the stack's config under the project namespace (without the namespace). When
+     * given, keys parseSettings does not know are reported (catches typos in optional keys, which the
+     * Pulumi CLI accepts silently).
+     */
+    readonly setKeys?: readonly string[];
+}
+
+/** One line per problem, after a header line; see formatSettingsProblems. */
+export class SettingsError extends pulumi.RunError {
+    readonly problems: readonly SettingsProblem[];
+
+    constructor(problems: readonly SettingsProblem[], context: ParseContext = {}) {
+        super(formatSettingsProblems(problems, context));
+        this.name = "SettingsError";
+        this.problems = Object.freeze([...problems]);
+    }
+}
+
+export function formatSettingsProblems(problems: readonly SettingsProblem[], context: ParseContext = {}): string {
+    const project = context.project ?? PROJECT_NAME;
+    const count = `${problems.length} problem${problems.length === 1 ? "" : "s"}`;
+    const where = context.stack ? ` for stack ${context.stack}` : "";
+    return [
+        `Invalid configuration${where} (${count}):`,
+        ...problems.map((p) => `  - ${project}:${p.key}: got ${p.given}; allowed: ${p.allowed}`),
+    ].join("\n");
+}
+
+/** Renders a given value: never a secret, never URL credentials, at most 60 characters, quoted. */
+export function renderGiven(topKey: string, value: string | undefined): string {
+    if (value === undefined) {
+        return "nothing";
+    }
+    if (SECRET_KEYS.has(topKey)) {
+        return "[secret]";
+    }
+    const redacted = value.replace(/:\/\/[^/@\s]*@/g, "://***@");
+    const chars = [...redacted];
+    const shown = chars.length > GIVEN_MAX_CHARS ? `${chars.slice(0, GIVEN_MAX_CHARS - 1).join("")}…` : redacted;
+    return JSON.stringify(shown);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules. Each returns the phrases of the rules a value breaks (empty = valid).
+// ---------------------------------------------------------------------------------------------
+
+const BUCKET_RESERVED_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"];
+const BUCKET_RESERVED_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
+
+/** S3 general purpose bucket naming rules. */
+export function bucketNameProblems(name: string): string[] {
+    const out: string[] = [];
+    if (name.length < 3 || name.length > 63) out.push("3 to 63 characters");
+    if (!/^[a-z0-9.-]*$/.test(name)) out.push("only lowercase letters, digits, dots (.) and hyphens (-)");
+    if (!/^[a-z0-9](.*[a-z0-9])?$/.test(name)) out.push("starting and ending with a lowercase letter or digit");
+    if (name.includes("..")) out.push("no two adjacent periods (..)");
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) out.push("not formatted as an IP address");
+    for (const prefix of BUCKET_RESERVED_PREFIXES) {
+        if (name.startsWith(prefix)) out.push(`not starting with the reserved prefix ${prefix}`);
+    }
+    for (const suffix of BUCKET_RESERVED_SUFFIXES) {
+        if (name.endsWith(suffix)) out.push(`not ending with the reserved suffix ${suffix}`);
+    }
+    return out;
+}
+
+export const DOMAIN_PATTERN = /^[a-z][a-z0-9-]{0,48}[a-z0-9]$/;
+export const REPOSITORY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$/;
+export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
+const REGION_SOURCE =
+    "[a-z]{2,4}(?:-[a-z]{2,4})?-(?:central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9][0-9]?";
+export const REGION_PATTERN = new RegExp(`^${REGION_SOURCE}$`);
+const PARTITION_SOURCE = "aws(?:-[a-z]+)*";
+const KEY_ID_SOURCE =
+    "(?:mrk-[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})";
+export const KMS_KEY_ARN_PATTERN = new RegExp(`^arn:${PARTITION_SOURCE}:kms:${REGION_SOURCE}:\\d{12}:key/${KEY_ID_SOURCE}$`);
+export const SNS_TOPIC_ARN_PATTERN = new RegExp(
+    `^arn:${PARTITION_SOURCE}:sns:${REGION_SOURCE}:\\d{12}:(?:[A-Za-z0-9_-]{1,256}|[A-Za-z0-9_-]{1,251}\\.fifo)$`,
+);
+export const EMAIL_PATTERN =
+    /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const SAFE_SEGMENT = /^[A-Za-z0-9!_.*'()-]+$/;
+const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** S3 key (or key prefix) rules shared by dagsPrefix, requirementsKey and tokenFileName. */
+export function s3PathProblems(path: string): string[] {
+    const out: string[] = [];
+    if (path.startsWith("/")) out.push("no leading /");
+    if (path.endsWith("/")) out.push("no trailing /");
+    const segments = path.replace(/^\/|\/$/g, "").split("/");
+    if (segments.some((s) => s === "")) out.push("no empty segment (//)");
+    if (segments.some((s) => s === "." || s === "..")) out.push("no . or .. segment");
+    if (segments.some((s) => s !== "" && !SAFE_SEGMENT.test(s))) {
+        out.push("only S3-safe characters (letters, digits, ! - _ . * ' ( ) and / between segments)");
+    }
+    if (Buffer.byteLength(path, "utf8") > MAX_S3_KEY_BYTES) out.push(`at most ${MAX_S3_KEY_BYTES} bytes`);
+    return out;
+}
+
+interface ForbiddenOption {
+    readonly names: readonly string[];
+    readonly why: string;
+}
+
+/** pip options that would bypass or replace the CodeArtifact index configured by the token file. */
+const FORBIDDEN_REQUIREMENT_OPTIONS: readonly ForbiddenOption[] = [
+    { names: ["-i", "--index-url"], why: "the token file sets the package index" },
+    { names: ["--extra-index-url"], why: "the token file sets the package index" },
+    { names: ["--no-index"], why: "it would switch off the CodeArtifact index" },
+    { names: ["-f", "--find-links"], why: "packages must come from CodeArtifact" },
+    { names: ["-r", "--requirement"], why: "the token file is the only included requirements file" },
+    { names: ["--trusted-host"], why: "CodeArtifact is HTTPS; it would switch off TLS verification" },
+];
+const FORBIDDEN_SUMMARY =
+    "a requirement or pip option line (-c/--constraint is fine) without -i/--index-url, --extra-index-url, " +
+    "--no-index, -f/--find-links, -r/--requirement or --trusted-host";
+
+function forbiddenOptionIn(line: string): { name: string; why: string } | undefined {
+    // pip drops comments: "#" at the start of a line or after whitespace, to the end of the line.
+    const code = line.replace(/(^|\s)#.*$/, "");
+    for (const token of code.trim().split(/\s+/)) {
+        if (!token.startsWith("-")) continue;
+        for (const option of FORBIDDEN_REQUIREMENT_OPTIONS) {
+            for (const name of option.names) {
+                const isLong = name.startsWith("--");
+                const matches = isLong
+                    ? token === name || token.startsWith(`${name}=`)
+                    : token === name || (token.startsWith(name) && !token.startsWith("--"));
+                if (matches) return { name, why: option.why };
+            }
+        }
+    }
+    return undefined;
+}
+
+/** Rules for one extra requirements.txt line. */
+export function requirementLineProblems(line: string): string[] {
+    const out: string[] = [];
+    if (line.trim() === "") {
+        out.push("a non-empty requirement line");
+        return out;
+    }
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(line)) {
+        out.push("a single line without newlines or control characters");
+    }
+    if (/\\\s*$/.test(line)) out.push("a line not ending in \\ (pip would join it with the next line)");
+    const forbidden = forbiddenOptionIn(line);
+    if (forbidden) out.push(`${FORBIDDEN_SUMMARY}; ${forbidden.name} is refused because ${forbidden.why}`);
+    return out;
+}
+
+/** AWS tag rules (the strictest common set across the services this stack tags). */
+export function tagProblems(key: string, value: unknown): string[] {
+    const out: string[] = [];
+    const keyChars = [...key].length;
+    if (keyChars < 1 || keyChars > 128) out.push("a tag key of 1 to 128 characters");
+    if (key.toLowerCase().startsWith("aws:")) out.push("a tag key not starting with aws: (reserved for AWS)");
+    if (!TAG_CHARS.test(key)) out.push("a tag key of letters, digits, spaces and _ . : / = + - @");
+    if (typeof value !== "string") {
+        out.push('a string tag value (quote numbers and booleans in YAML, e.g. "1234")');
+        return out;
+    }
+    if ([...value].length > 256) out.push("a tag value of at most 256 characters");
+    if (!TAG_CHARS.test(value)) out.push("a tag value of letters, digits, spaces and _ . : / = + - @");
+    return out;
+}
+
+function parseInteger(text: string): number | undefined {
+    if (!/^-?\d+$/.test(text)) return undefined;
+    const n = Number(text);
+    return Number.isSafeInteger(n) ? n : undefined;
+}
+
+function closestKey(key: string): string | undefined {
+    const lower = key.toLowerCase();
+    let best: { key: string; distance: number } | undefined;
+    for (const candidate of CONFIG_KEYS) {
+        const d = levenshtein(lower, candidate.toLowerCase());
+        if (d <= 3 && (!best || d < best.distance)) best = { key: candidate, distance: d };
+    }
+    return best?.key;
+}
+
+function levenshtein(a: string, b: string): number {
+    let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+        const cur = [i];
+        for (let j = 1; j <= b.length; j++) {
+            cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        prev = cur;
+    }
+    return prev[b.length];
+}
+
+// ---------------------------------------------------------------------------------------------
+// parseSettings
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Pure: `get` returns the raw config string for a key (JSON text for arrays/objects) or undefined.
+ * Throws one SettingsError listing every problem found.
+ */
+export function parseSettings(get: (key: string) => string | undefined, context: ParseContext = {}): Settings {
+    const problems: SettingsProblem[] = [];
+    const problem = (key: string, given: string | undefined, allowed: string, topKey: string = key): void => {
+        problems.push({ key, given: renderGiven(topKey, given), allowed });
+    };
+    const read = (key: ConfigKey): string | undefined => get(key);
+
+    // Required strings: missing → "got nothing"; empty → invalid.
+    const required = (key: ConfigKey, check: (v: string) => string | undefined): string | undefined => {
+        const value = read(key);
+        if (value === undefined) {
+            problem(key, value, check("") ?? "a non-empty value");
+            return undefined;
+        }
+        const allowed = check(value);
+        if (allowed !== undefined) {
+            problem(key, value, allowed);
+            return undefined;
+        }
+        return value;
+    };
+    // Optional strings whose Pulumi.yaml default "" means "not set".
+    const optional = (key: ConfigKey, check: (v: string) => string | undefined): string | undefined => {
+        const value = read(key);
+        if (value === undefined || value === "") return undefined;
+        const allowed = check(value);
+        if (allowed !== undefined) problem(key, value, allowed);
+        return allowed === undefined ? value : undefined;
+    };
+    // Strings with a default: missing → default; empty → invalid.
+    const withDefault = (key: ConfigKey, fallback: string, check: (v: string) => string | undefined): string => {
+        const value = read(key);
+        if (value === undefined) return fallback;
+        const allowed = check(value);
+        if (allowed !== undefined) {
+            problem(key, value, allowed);
+            return fallback;
+        }
+        return value;
+    };
+    const phrase = (what: string, broken: string[]): string | undefined =>
+        broken.length === 0 ? undefined : `${what}: ${broken.join(", ")}`;
+
+    // --- bucket -------------------------------------------------------------------------------
+    const bucket = required("bucket", (v) =>
+        v === ""
+            ? "an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)"
+            : phrase("an S3 bucket name with", bucketNameProblems(v)),
+    );
+
+    // --- paths --------------------------------------------------------------------------------
+    let dagsPrefix = withDefault("dagsPrefix", DEFAULTS.dagsPrefix, (v) => {
+        if (v === "") return 'an S3 key prefix such as "dags" (one trailing / is dropped)';
+        const normalised = v.endsWith("/") ? v.slice(0, -1) : v;
+        return phrase("an S3 key prefix (one trailing / is dropped) with", s3PathProblems(normalised));
+    });
+    if (dagsPrefix.endsWith("/")) dagsPrefix = dagsPrefix.slice(0, -1);
+
+    const tokenFileName = withDefault("tokenFileName", DEFAULTS.tokenFileName, (v) => {
+        const broken = v === "" ? ["a non-empty name"] : s3PathProblems(v);
+        if (!v.endsWith(".txt") || v.endsWith("/.txt") || v === ".txt") {
+            broken.push('a name ending in ".txt" (the DAG processor must never treat it as a DAG or DAG zip)');
+        }
+        if (broken.length === 0 && Buffer.byteLength(`${dagsPrefix}/${v}`, "utf8") > MAX_S3_KEY_BYTES) {
+            broken.push(`a full key ${dagsPrefix}/<name> of at most ${MAX_S3_KEY_BYTES} bytes`);
+        }
+        return phrase("a file name or sub-path under the DAGs folder with", broken);
+    });
+    const tokenKey = `${dagsPrefix}/${tokenFileName}`;
+
+    const requirementsKey = withDefault("requirementsKey", DEFAULTS.requirementsKey, (v) => {
+        const broken = v === "" ? ["a non-empty key"] : s3PathProblems(v);
+        if (v === tokenKey) broken.push(`a key other than the token file key ${tokenKey}`);
+        return phrase("an S3 object key with", broken);
+    });
+
+    // --- requirements -------------------------------------------------------------------------
+    const requirements: string[] = [];
+    {
+        const raw = read("requirements");
+        if (raw !== undefined) {
+            const allowed =
+                'a JSON array of strings, e.g. ["apache-airflow-providers-snowflake==6.1.0"] ' +
+                "(pulumi config set --path 'requirements[0]' <line>)";
+            let parsed: unknown;
+            let ok = true;
+            try {
+                parsed = JSON.parse(raw);
+            } catch {
+                ok = false;
+            }
+            if (!ok || !Array.isArray(parsed) || parsed.some((l) => typeof l !== "string")) {
+                problem("requirements", raw, allowed);
+            } else {
+                (parsed as string[]).forEach((line, i) => {
+                    const broken = requirementLineProblems(line);
+                    if (broken.length > 0) problem(`requirements[${i}]`, line, broken.join(", "), "requirements");
+                    else requirements.push(line);
+                });
+            }
+        }
+    }
+
+    // --- CodeArtifact ---------------------------------------------------------------------------
+    const domainAllowed = "a CodeArtifact domain name: 2 to 50 characters matching [a-z][a-z0-9-]{0,48}[a-z0-9]";
+    const domain = required("domain", (v) => (DOMAIN_PATTERN.test(v) ? undefined : domainAllowed));
+
+    const domainOwner = optional("domainOwner", (v) =>
+        ACCOUNT_ID_PATTERN.test(v)
+            ? undefined
+            : 'a 12-digit AWS account ID such as 111122223333 (or "" for the deploying account)',
+    );
+
+    const repositoryAllowed =
+        "a CodeArtifact repository name: 2 to 100 characters matching [A-Za-z0-9][A-Za-z0-9._-]{1,99}";
+    const repository = required("repository", (v) => (REPOSITORY_PATTERN.test(v) ? undefined : repositoryAllowed));
+
+    const codeartifactRegion = optional("codeartifactRegion", (v) =>
+        REGION_PATTERN.test(v)
+            ? undefined
+            : 'an AWS region code such as us-west-2, eu-central-1, us-gov-west-1 or cn-north-1 (or "" for the stack\'s aws:region)',
+    );
+
+    const indexOption = withDefault("indexOption", DEFAULTS.indexOption, (v) =>
+        (INDEX_OPTIONS as readonly string[]).includes(v) ? undefined : 'one of "index-url", "extra-index-url"',
+    ) as IndexOption;
+
+    // --- token duration and refresh interval -----------------------------------------------------
+    const durationAllowed =
+        `an integer number of seconds from ${TOKEN_DURATION_MIN_SECONDS} to ${TOKEN_DURATION_MAX_SECONDS} ` +
+        "(CodeArtifact authorization token lifetime)";
+    let tokenDurationSeconds: number = DEFAULTS.tokenDurationSeconds;
+    let durationValid = true;
+    {
+        const raw = read("tokenDurationSeconds");
+        if (raw !== undefined) {
+            const n = parseInteger(raw);
+            if (n === undefined || n < TOKEN_DURATION_MIN_SECONDS || n > TOKEN_DURATION_MAX_SECONDS) {
+                problem("tokenDurationSeconds", raw, durationAllowed);
+                durationValid = false;
+            } else {
+                tokenDurationSeconds = n;
+            }
+        }
+    }
+
+    const defaultInterval = defaultRefreshIntervalMinutes(tokenDurationSeconds);
+    let refreshIntervalMinutes = defaultInterval;
+    {
+        const raw = read("refreshIntervalMinutes");
+        if (raw !== undefined) {
+            const n = parseInteger(raw);
+            const largest = maxIntervalMinutesSurviving(tokenDurationSeconds, REQUIRED_FAILURES_SURVIVED);
+            const allowed = durationValid
+                ? `an integer from ${MIN_INTERVAL_MINUTES} to ${largest} minutes ` +
+                  `(${largest} is the largest interval at which a ${tokenDurationSeconds} s token survives ` +
+                  `${REQUIRED_FAILURES_SURVIVED} failed refresh), or ${AUTO_REFRESH_INTERVAL} for the default ` +
+                  `${defaultInterval} (survives 2)`
+                : `an integer of at least ${MIN_INTERVAL_MINUTES} minutes that lets a valid tokenDurationSeconds ` +
+                  `survive ${REQUIRED_FAILURES_SURVIVED} failed refresh, or ${AUTO_REFRESH_INTERVAL} for the default`;
+            if (n === AUTO_REFRESH_INTERVAL) {
+                refreshIntervalMinutes = defaultInterval;
+            } else if (
+                n === undefined ||
+                n < MIN_INTERVAL_MINUTES ||
+                (durationValid && failedRefreshesSurvived(tokenDurationSeconds, n) < REQUIRED_FAILURES_SURVIVED)
+            ) {
+                problem("refreshIntervalMinutes", raw, allowed);
+            } else {
+                refreshIntervalMinutes = n;
+            }
+        }
+    }
+
+    // --- encryption, logging, alarms ---------------------------------------------------------------
+    const kmsKeyArn = optional("kmsKeyArn", (v) => {
+        if (KMS_KEY_ARN_PATTERN.test(v)) return undefined;
+        const base = "a KMS key ARN arn:<partition>:kms:<region>:<12-digit account>:key/<key id>";
+        return /(^|:)alias\//.test(v)
+            ? `${base}; alias ARNs are not allowed because IAM policies scope KMS permissions by key ARN, not by alias`
+            : base;
+    });
+
+    let logRetentionDays: number = DEFAULTS.logRetentionDays;
+    {
+        const raw = read("logRetentionDays");
+        if (raw !== undefined) {
+            const n = parseInteger(raw);
+            if (n === undefined || !LOG_RETENTION_DAYS.includes(n)) {
+                problem("logRetentionDays", raw, `one of CloudWatch Logs' retention values ${LOG_RETENTION_DAYS.join(", ")}`);
+            } else {
+                logRetentionDays = n;
+            }
+        }
+    }
+
+    const alarmTopicArn = optional("alarmTopicArn", (v) =>
+        SNS_TOPIC_ARN_PATTERN.test(v)
+            ? undefined
+            : "an SNS topic ARN arn:<partition>:sns:<region>:<12-digit account>:<topic name of letters, digits, - and _>",
+    );
+
+    const alarmEmail = optional("alarmEmail", (v) =>
+        EMAIL_PATTERN.test(v) && v.length <= 254 ? undefined : "an email address such as data-platform@example.com",
+    );
+
+    // --- tags -------------------------------------------------------------------------------------
+    const tags: Record<string, string> = {};
+    {
+        const raw = read("tags");
+        if (raw !== undefined) {
+            let parsed: unknown;
+            let ok = true;
+            try {
+                parsed = JSON.parse(raw);
+            } catch {
+                ok = false;
+            }
+            if (!ok || typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+                problem("tags", raw, 'a JSON object of tag keys to string values, e.g. {"team":"data-platform"}');
+            } else {
+                const entries = Object.entries(parsed as Record<string, unknown>);
+                if (entries.length > MAX_TAGS) {
+                    problem("tags", raw, `at most ${MAX_TAGS} tags`);
+                }
+                for (const [key, value] of entries) {
+                    const broken = tagProblems(key, value);
+                    if (broken.length > 0) {
+                        const shownKey = [...key].length > 40 ? `${[...key].slice(0, 39).join("")}…` : key;
+                        const given = typeof value === "string" ? value : JSON.stringify(value);
+                        problem(`tags[${JSON.stringify(shownKey)}]`, given, broken.join(", "), "tags");
+                    } else {
+                        tags[key] = value as string;
+                    }
+                }
+            }
+        }
+    }
+
+    // --- keys nobody reads (typos) -------------------------------------------------------------------
+    for (const key of context.setKeys ?? []) {
+        if ((CONFIG_KEYS as readonly string[]).includes(key)) continue;
+        const suggestion = closestKey(key);
+        problems.push({
+            key,
+            given: "an unknown key",
+            allowed: `one of the keys declared in Pulumi.yaml${suggestion ? ` (did you mean ${suggestion}?)` : ""}`,
+        });
+    }
+
+    if (problems.length > 0) {
+        throw new SettingsError(problems, context);
+    }
+
+    const settings: Settings = {
+        bucket: bucket as string,
+        dagsPrefix,
+        requirementsKey,
+        tokenFileName,
+        requirements: Object.freeze(requirements),
+        domain: domain as string,
+        ...(domainOwner !== undefined ? { domainOwner } : {}),
+        repository: repository as string,
+        ...(codeartifactRegion !== undefined ? { codeartifactRegion } : {}),
+        indexOption,
+        tokenDurationSeconds,
+        refreshIntervalMinutes,
+        ...(kmsKeyArn !== undefined ? { kmsKeyArn } : {}),
+        logRetentionDays,
+        ...(alarmTopicArn !== undefined ? { alarmTopicArn } : {}),
+        ...(alarmEmail !== undefined ? { alarmEmail } : {}),
+        tags: Object.freeze(tags),
+    };
+    return Object.freeze(settings);
+}
+
+/**
+ * Reads the stack's configuration (project namespace by default) and validates it. Throws one
+ * SettingsError, which the Pulumi CLI prints without a stack trace.
+ */
+export function readSettings(config: pulumi.Config = new pulumi.Config()): Settings {
+    const prefix = `${config.name}:`;
+    const setKeys = Object.keys(pulumi.runtime.allConfig())
+        .filter((k) => k.startsWith(prefix))
+        .map((k) => k.slice(prefix.length));
+    return parseSettings((key) => config.get(key), {
+        stack: pulumi.getStack(),
+        project: config.name,
+        setKeys,
+    });
+}
