@@ -1,0 +1,483 @@
+// The offline preview end to end (build/offline/preview.js in a child process, as
+// `npm run preview:offline` runs it), plus unit tests of the stack config loader and the Lambda
+// packager it is built on. Temporary projects live in the OS temp folder, never in the repo.
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfigError, UnknownStackError, listStacks, loadStackConfig } from "../offline/stackConfig";
+import { lambdaPackage } from "../offline/lambdaPackage";
+
+// build/test/preview.test.js → repo root
+const ROOT = path.resolve(__dirname, "..", "..");
+const SCRIPT = path.join(ROOT, "build", "offline", "preview.js");
+const PROJECT = "mwaa-codeartifact-token";
+const T = { timeout: 60_000 };
+const CIPHERTEXT = "v1:c2VjcmV0LWNpcGhlcnRleHQtdGhhdC1tdXN0LW5ldmVyLWxlYWs=";
+const STACK_TRACE_LINE = /^\s+at /m;
+
+interface Run {
+    readonly code: number | null;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+function preview(args: readonly string[], script: string = SCRIPT): Promise<Run> {
+    return new Promise((resolve, reject) => {
+        const env = { ...process.env };
+        delete env.PULUMI_CONFIG;
+        delete env.PULUMI_CONFIG_SECRET_KEYS;
+        const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+}
+
+const tempDirs: string[] = [];
+function tempDir(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "preview-test-"));
+    tempDirs.push(dir);
+    return dir;
+}
+after(() => {
+    for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temp project: the repo's Pulumi.yaml (or `projectYaml`) plus the given stack files. */
+function tempProject(stacks: Record<string, string>, projectYaml?: string): string {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), projectYaml ?? fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+    for (const [name, text] of Object.entries(stacks)) fs.writeFileSync(path.join(dir, `Pulumi.${name}.yaml`), text);
+    return dir;
+}
+
+const VALID_STACK = [
+    "config:",
+    "  aws:region: eu-central-1",
+    "  bucket: airflow-test-111122223333",
+    "  domain: your-domain",
+    "  repository: your_repo",
+].join("\n");
+
+// ---------------------------------------------------------------------------------------------
+// The preview document
+// ---------------------------------------------------------------------------------------------
+
+interface Doc {
+    version: number;
+    project: string;
+    stack: string;
+    config: Record<string, unknown>;
+    resources: { type: string; name: string; parent: string | null; op: string; inputs: Record<string, unknown> }[];
+    outputs: Record<string, unknown>;
+    summary: {
+        resourceCount: number;
+        lambdaPackage: { files: number; zippedBytes: number } | null;
+        scheduleExpression: string | null;
+        worstCaseTokenSecondsLeft: number | null;
+        failedRefreshesSurvived: number | null;
+    };
+}
+
+function checkShape(doc: Doc, stack: string): void {
+    assert.deepEqual(Object.keys(doc), ["version", "project", "stack", "config", "resources", "outputs", "summary"]);
+    assert.equal(doc.version, 1);
+    assert.equal(doc.project, PROJECT);
+    assert.equal(doc.stack, stack);
+    for (const [key, value] of Object.entries(doc.config)) {
+        assert.match(key, /^[^:]+:[^:]+$/, `config key ${key} is not namespaced`);
+        assert.equal(typeof value, "string", `config ${key} is not a string`);
+    }
+    assert.ok(doc.resources.length > 0);
+    const seen = new Set<string>();
+    doc.resources.forEach((r, i) => {
+        assert.deepEqual(Object.keys(r), ["type", "name", "parent", "op", "inputs"]);
+        assert.equal(typeof r.type, "string");
+        assert.equal(typeof r.name, "string");
+        assert.equal(r.op, "create");
+        assert.equal(typeof r.inputs, "object");
+        if (i === 0) {
+            assert.equal(r.type, "pulumi:pulumi:Stack");
+            assert.equal(r.parent, null);
+        } else {
+            assert.equal(typeof r.parent, "string", `${r.name} has no parent`);
+            assert.ok(seen.has(r.parent as string), `${r.name}'s parent ${String(r.parent)} is not listed before it`);
+        }
+        assert.ok(!seen.has(r.name), `duplicate resource name ${r.name}`);
+        seen.add(r.name);
+    });
+    assert.deepEqual(Object.keys(doc.summary), [
+        "resourceCount", "lambdaPackage", "scheduleExpression", "worstCaseTokenSecondsLeft", "failedRefreshesSurvived",
+    ]);
+    assert.equal(doc.summary.resourceCount, doc.resources.length);
+    assert.ok(doc.summary.lambdaPackage !== null);
+    assert.ok(doc.summary.lambdaPackage.files >= 1);
+    assert.ok(doc.summary.lambdaPackage.zippedBytes > 0);
+    assert.match(doc.summary.scheduleExpression ?? "", /^rate\(\d+ (minute|hour|day)s?\)$/);
+    assert.ok((doc.summary.worstCaseTokenSecondsLeft ?? 0) > 0);
+    assert.ok((doc.summary.failedRefreshesSurvived ?? 0) >= 1);
+    assert.equal(doc.outputs.scheduleExpression, doc.summary.scheduleExpression);
+    assert.equal(doc.outputs.worstCaseTokenSecondsLeft, doc.summary.worstCaseTokenSecondsLeft);
+
+    const types = doc.resources.map((r) => r.type);
+    assert.ok(types.includes("mwaa-codeartifact:index:TokenRefresher"));
+    const fn = doc.resources.find((r) => r.type === "aws:lambda/function:Function");
+    assert.ok(fn !== undefined);
+    for (const key of ["runtime", "architectures", "memorySize", "timeout"]) assert.ok(key in fn.inputs, `function lacks ${key}`);
+    const policy = doc.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy");
+    assert.ok(policy !== undefined && Array.isArray(policy.inputs.statements) && policy.inputs.statements.length > 0);
+    const rule = doc.resources.find((r) => r.type === "aws:cloudwatch/eventRule:EventRule");
+    assert.equal(rule?.inputs.scheduleExpression, doc.summary.scheduleExpression);
+}
+
+const COMMITTED_STACKS = fs.readdirSync(ROOT)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
+
+test("the repo has committed stacks to preview", () => {
+    assert.ok(COMMITTED_STACKS.includes("dev"), `stacks: ${COMMITTED_STACKS.join(", ")}`);
+    assert.deepEqual(listStacks(ROOT), COMMITTED_STACKS);
+});
+
+for (const stack of COMMITTED_STACKS) {
+    test(`stack ${stack}: the text and JSON previews agree and are well formed`, T, async () => {
+        const [text, json] = await Promise.all([preview(["--stack", stack]), preview(["--stack", stack, "--json"])]);
+        assert.equal(text.code, 0, text.stderr);
+        assert.equal(json.code, 0, json.stderr);
+        assert.equal(text.stderr, "");
+        assert.equal(json.stderr, "");
+        const doc = JSON.parse(json.stdout) as Doc;
+        checkShape(doc, stack);
+
+        const creates = text.stdout.split("\n").filter((l) => /^\s*\+ create {2}\S+ {2}\S+$/.test(l));
+        assert.equal(creates.length, doc.resources.length, text.stdout);
+        assert.match(creates[0], /^\+ create {2}pulumi:pulumi:Stack {2}/);
+        // Children are indented under their parent.
+        assert.match(text.stdout, /^ {2}\+ create {2}mwaa-codeartifact:index:TokenRefresher {2}/m);
+        assert.match(text.stdout, /^ {4}\+ create {2}aws:lambda\/function:Function {2}/m);
+        assert.match(text.stdout, / → /, "IAM statements are shown as action → resource");
+        assert.match(text.stdout, /^Outputs:$/m);
+        assert.match(text.stdout, new RegExp(`^ {4}\\+ ${doc.resources.length} to create$`, "m"));
+        assert.match(text.stdout, /Worst-case token life left: +\d+ h \d\d min/);
+        assert.ok(!text.stdout.includes("# Placeholder"), "the token file's content is not shown");
+    });
+}
+
+test("--out writes the Lambda package, the S3 objects, the IAM documents and preview.json", T, async () => {
+    const out = path.join(tempDir(), "artifacts");
+    const run = await preview(["--stack", "dev", "--json", "--out", out]);
+    assert.equal(run.code, 0, run.stderr);
+    const doc = JSON.parse(run.stdout) as Doc;
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, "preview.json"), "utf8")), doc);
+
+    const fn = doc.resources.find((r) => r.type === "aws:lambda/function:Function");
+    const files = fn?.inputs.packageFiles as string[];
+    assert.equal(files.length, doc.summary.lambdaPackage?.files);
+    for (const file of files) assert.ok(fs.statSync(path.join(out, "lambda", file)).size > 0, file);
+    const zip = fs.readFileSync(path.join(out, "lambda.zip"));
+    assert.equal(zip.length, doc.summary.lambdaPackage?.zippedBytes);
+    assert.equal(zip.subarray(0, 4).toString("latin1"), "PK\x03\x04");
+
+    const requirements = fs.readFileSync(path.join(out, "s3", doc.outputs.requirementsKey as string), "utf8");
+    assert.ok(requirements.startsWith(`-r /usr/local/airflow/dags/`), requirements);
+    const requirementsResource = doc.resources.find((r) => r.name.endsWith("-requirements"));
+    assert.equal(requirements, requirementsResource?.inputs.content);
+    const tokenFile = fs.readFileSync(path.join(out, "s3", doc.outputs.tokenKey as string), "utf8");
+    assert.ok(tokenFile.startsWith("#") && !tokenFile.includes("index-url"), "bootstrap content, no token");
+
+    const role = doc.resources.find((r) => r.type === "aws:iam/role:Role");
+    const policy = doc.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy");
+    assert.ok(role !== undefined && policy !== undefined);
+    const trustText = fs.readFileSync(path.join(out, "iam", `${role.name}.trust.json`), "utf8");
+    assert.ok(trustText.includes("\n  "), "pretty-printed");
+    const trust = JSON.parse(trustText) as { Statement: { Principal: { Service: string } }[] };
+    assert.equal(trust.Statement[0].Principal.Service, "lambda.amazonaws.com");
+    const document = JSON.parse(fs.readFileSync(path.join(out, "iam", `${policy.name}.json`), "utf8")) as { Statement: unknown[] };
+    assert.equal(document.Statement.length, (policy.inputs.statements as unknown[]).length);
+});
+
+test("invalid config: exit 2, every bad key named on stderr, no stack trace", T, async () => {
+    const dir = tempProject({ broken: `${VALID_STACK.replace("airflow-test-111122223333", "Bad_Bucket")}\n  tokenDurationSeconds: 100\n` });
+    const run = await preview(["--cwd", dir, "--stack", "broken"]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.equal(run.stdout, "");
+    assert.match(run.stderr, new RegExp(`${PROJECT}:bucket: got "Bad_Bucket"`));
+    assert.match(run.stderr, new RegExp(`${PROJECT}:tokenDurationSeconds: got "100"`));
+    assert.doesNotMatch(run.stderr, STACK_TRACE_LINE);
+    assert.equal(run.stderr.match(/Invalid configuration/g)?.length, 1, "reported once");
+});
+
+test("config the Pulumi CLI itself refuses: exit 2 with the CLI's message", T, async () => {
+    const dir = tempProject({
+        missing: "config:\n  aws:region: us-east-1\n  domain: your-domain\n",
+        typed: `${VALID_STACK}\n  tokenDurationSeconds: soon\n`,
+    });
+    const missing = await preview(["--cwd", dir, "--stack", "missing"]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /Stack 'missing' is missing configuration values 'bucket' and 'repository'/);
+    const typed = await preview(["--cwd", dir, "--stack", "typed"]);
+    assert.equal(typed.code, 2);
+    assert.match(typed.stderr, /Stack 'typed' with configuration key 'tokenDurationSeconds' must be of type 'integer'/);
+    assert.doesNotMatch(missing.stderr + typed.stderr, STACK_TRACE_LINE);
+});
+
+test("unknown stack: exit 2 and the existing stacks are listed", T, async () => {
+    const run = await preview(["--stack", "nope"]);
+    assert.equal(run.code, 2);
+    assert.equal(run.stdout, "");
+    assert.match(run.stderr, /"nope"/);
+    for (const stack of COMMITTED_STACKS) assert.ok(run.stderr.includes(stack), `${stack} not listed: ${run.stderr}`);
+    assert.match(run.stderr, /\bdev\b/);
+    assert.match(run.stderr, /\bprod\b/);
+    assert.doesNotMatch(run.stderr, STACK_TRACE_LINE);
+});
+
+test("bad flags: exit 2 with the usage; --help: exit 0", T, async () => {
+    for (const args of [["--bogus"], ["--stack"], ["extra"], ["--stack", "--json"]]) {
+        const run = await preview(args);
+        assert.equal(run.code, 2, `${args.join(" ")}: ${run.stderr}`);
+        assert.match(run.stderr, /^Usage: /m);
+        assert.doesNotMatch(run.stderr, STACK_TRACE_LINE);
+    }
+    const help = await preview(["--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Usage: /);
+});
+
+test("a secure: value is shown as [secret] and its ciphertext appears nowhere", T, async () => {
+    const dir = tempProject({
+        sec: `${VALID_STACK}\n  aws:secretKey:\n    secure: ${CIPHERTEXT}\n`,
+        secbad: `${VALID_STACK.replace(/ {2}bucket: .*/, `  bucket:\n    secure: ${CIPHERTEXT}`)}\n`,
+    });
+    const out = path.join(dir, "out");
+    const [text, json] = await Promise.all([
+        preview(["--cwd", dir, "--stack", "sec"]),
+        preview(["--cwd", dir, "--stack", "sec", "--json", "--out", out]),
+    ]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.equal(json.code, 0, json.stderr);
+    const doc = JSON.parse(json.stdout) as Doc;
+    assert.equal(doc.config["aws:secretKey"], "[secret]");
+    assert.equal(doc.resources[0].name, `${PROJECT}-sec`);
+    const written = fs.readdirSync(out, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => fs.readFileSync(path.join(e.parentPath, e.name), "latin1"));
+    for (const blob of [text.stdout, text.stderr, json.stdout, json.stderr, ...written]) {
+        assert.ok(!blob.includes(CIPHERTEXT) && !blob.includes(CIPHERTEXT.slice(3, 20)), "ciphertext leaked");
+    }
+
+    // A secret the program validates: refused with the placeholder, never the ciphertext.
+    const bad = await preview(["--cwd", dir, "--stack", "secbad"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, new RegExp(`${PROJECT}:bucket: got "\\[secret\\]"`));
+    assert.ok(!(bad.stdout + bad.stderr).includes(CIPHERTEXT.slice(3, 20)));
+});
+
+/** Runs the preview script against a stand-in program: a temp copy of build/offline beside `index`. */
+async function previewOfProgram(index: string): Promise<Run> {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, "offline"));
+    for (const file of ["preview.js", "stackConfig.js", "mocks.js", "lambdaPackage.js"]) {
+        fs.copyFileSync(path.join(ROOT, "build", "offline", file), path.join(dir, "offline", file));
+    }
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+    fs.writeFileSync(path.join(dir, "index.js"), index);
+    return preview(["--cwd", ROOT], path.join(dir, "offline", "preview.js"));
+}
+
+test("a failure inside the Pulumi runtime is reported once, and no preview is printed", T, async () => {
+    const rejectedInput = await previewOfProgram(`
+        const pulumi = require("@pulumi/pulumi");
+        const bucket = pulumi.output("b").apply(() => { throw new pulumi.RunError("no bucket for you"); });
+        new pulumi.CustomResource("aws:s3/bucketObjectv2:BucketObjectv2", "obj", { bucket, key: "k" });
+        exports.fine = pulumi.output(1);
+    `);
+    assert.equal(rejectedInput.code, 2, rejectedInput.stderr);
+    assert.equal(rejectedInput.stdout, "");
+    assert.equal(rejectedInput.stderr.match(/no bucket for you/g)?.length, 1, rejectedInput.stderr);
+    assert.doesNotMatch(rejectedInput.stderr, STACK_TRACE_LINE);
+
+    const unmocked = await previewOfProgram(`
+        const aws = require("@pulumi/aws");
+        exports.zones = aws.getAvailabilityZonesOutput({});
+    `);
+    assert.equal(unmocked.code, 1);
+    assert.equal(unmocked.stdout, "");
+    assert.match(unmocked.stderr, /unmocked invoke aws:index\/getAvailabilityZones:getAvailabilityZones/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// loadStackConfig
+// ---------------------------------------------------------------------------------------------
+
+describe("loadStackConfig", () => {
+    const PROJECT_YAML = [
+        "name: proj",
+        "runtime: nodejs",
+        "config:",
+        "  name: {type: string}",
+        "  size: {type: integer, default: 3}",
+        "  flag: {type: boolean, default: false}",
+        "  ratio: {default: 1.5}",
+        "  list: {type: array, items: {type: string}, default: []}",
+        "  map: {default: {b: 2, a: 1}}",
+        "  short: hello",
+        "  unset: {type: string, default: \"\"}",
+        "  aws:region: us-east-1",
+        "  other:setting: {value: [1, 2]}",
+    ].join("\n");
+
+    test("applies Pulumi.yaml defaults and values to keys the stack leaves unset", () => {
+        const dir = tempProject({ a: "config:\n  name: n\n" }, PROJECT_YAML);
+        const { project, stack, config, secretKeys } = loadStackConfig("a", dir);
+        assert.equal(project, "proj");
+        assert.equal(stack, "a");
+        assert.deepEqual(config, {
+            "aws:region": "us-east-1",
+            "other:setting": "[1,2]",
+            "proj:flag": "false",
+            "proj:list": "[]",
+            "proj:map": '{"a":1,"b":2}',
+            "proj:name": "n",
+            "proj:ratio": "1.5",
+            "proj:short": "hello",
+            "proj:size": "3",
+            "proj:unset": "",
+        });
+        assert.deepEqual(secretKeys, []);
+    });
+
+    test("namespaced, un-namespaced and legacy <ns>:config:<key> stack keys; stack values win over defaults", () => {
+        const dir = tempProject({
+            b: [
+                "config:",
+                "  name: plain",
+                "  proj:size: 7",
+                "  proj:config:flag: true",
+                "  aws:region: eu-west-1",
+                "  other:thing: x",
+                "  unset:",
+            ].join("\n"),
+        }, PROJECT_YAML);
+        const { config } = loadStackConfig("b", dir);
+        assert.equal(config["proj:name"], "plain");
+        assert.equal(config["proj:size"], "7");
+        assert.equal(config["proj:flag"], "true");
+        assert.equal(config["aws:region"], "eu-west-1");
+        assert.equal(config["other:thing"], "x");
+        assert.equal(config["proj:unset"], "", "an empty YAML value is an empty string");
+        assert.ok(!("name" in config) && !("proj:config:flag" in config));
+    });
+
+    test("arrays and maps reach the program as JSON text (keys sorted, as Go marshals them)", () => {
+        const dir = tempProject({
+            c: [
+                "config:",
+                "  name: n",
+                "  list: [a, 'b c']",
+                "  tags: {z: '<&>', a: 1, m: [true, null, 2.5]}",
+                "  ratio: 2.0",
+                "  big: 1000000.5",
+            ].join("\n"),
+        }, PROJECT_YAML);
+        const { config } = loadStackConfig("c", dir);
+        assert.equal(config["proj:list"], '["a","b c"]');
+        assert.deepEqual(JSON.parse(config["proj:list"]), ["a", "b c"]);
+        assert.equal(config["proj:tags"], '{"a":1,"m":[true,null,2.5],"z":"\\u003c\\u0026\\u003e"}');
+        assert.deepEqual(JSON.parse(config["proj:tags"]), { a: 1, m: [true, null, 2.5], z: "<&>" });
+        assert.equal(config["proj:ratio"], "2");
+        assert.equal(config["proj:big"], "1.0000005e+06");
+    });
+
+    test("the repo's dev stack: defaults from Pulumi.yaml, integers as text, requirements and tags as JSON", () => {
+        const { project, config, secretKeys } = loadStackConfig("dev", ROOT);
+        assert.equal(project, PROJECT);
+        assert.equal(config[`${PROJECT}:tokenDurationSeconds`], "3600");
+        assert.equal(config[`${PROJECT}:dagsPrefix`], "dags");
+        assert.equal(config[`${PROJECT}:refreshIntervalMinutes`], "0");
+        assert.equal(config[`${PROJECT}:kmsKeyArn`], "");
+        assert.deepEqual(JSON.parse(config[`${PROJECT}:requirements`]), ["apache-airflow-providers-snowflake", "your-package"]);
+        assert.deepEqual(JSON.parse(config[`${PROJECT}:tags`]), { environment: "dev", team: "data-platform" });
+        assert.ok(config["aws:region"]);
+        assert.deepEqual(secretKeys, []);
+    });
+
+    test("secure values become [secret] and are listed, nested ones too; the ciphertext is gone", () => {
+        const dir = tempProject({
+            d: [
+                "config:",
+                "  name:",
+                `    secure: ${CIPHERTEXT}`,
+                "  list:",
+                "    - open",
+                `    - secure: ${CIPHERTEXT}`,
+            ].join("\n"),
+        }, PROJECT_YAML);
+        const result = loadStackConfig("d", dir);
+        assert.equal(result.config["proj:name"], "[secret]");
+        assert.equal(result.config["proj:list"], '["open","[secret]"]');
+        assert.deepEqual(result.secretKeys, ["proj:list", "proj:name"]);
+        assert.ok(!JSON.stringify(result).includes(CIPHERTEXT.slice(3)));
+    });
+
+    test("refuses what the CLI refuses: missing required keys, wrong types, secrets in clear text", () => {
+        const secretProject = PROJECT_YAML.replace("name: {type: string}", "name: {type: string, secret: true}");
+        const dir = tempProject({ none: "config: {}\n", typed: "config:\n  name: n\n  size: big\n", flagged: "config:\n  name: n\n  list: [1]\n" }, PROJECT_YAML);
+        assert.throws(() => loadStackConfig("none", dir), (err: unknown) =>
+            err instanceof StackConfigError && err.message === "Stack 'none' is missing configuration value 'name'");
+        assert.throws(() => loadStackConfig("typed", dir), /Stack 'typed' with configuration key 'size' must be of type 'integer'/);
+        assert.throws(() => loadStackConfig("flagged", dir), /key 'list' must be of type 'array<string>'/);
+        const secretDir = tempProject({ clear: "config:\n  name: n\n" }, secretProject);
+        assert.throws(() => loadStackConfig("clear", secretDir), /'name' must be encrypted as it's secret/);
+    });
+
+    test("an unknown stack names itself and lists the stacks that exist", () => {
+        const dir = tempProject({ one: "config: {}\n", two: "" }, PROJECT_YAML);
+        assert.deepEqual(listStacks(dir), ["one", "two"]);
+        assert.throws(() => loadStackConfig("three", dir), (err: unknown) => {
+            assert.ok(err instanceof UnknownStackError);
+            assert.equal(err.stackName, "three");
+            assert.deepEqual(err.available, ["one", "two"]);
+            assert.match(err.message, /"three".*one, two/);
+            return true;
+        });
+        assert.throws(() => loadStackConfig("../one", dir), UnknownStackError);
+    });
+});
+
+// ---------------------------------------------------------------------------------------------
+// lambdaPackage
+// ---------------------------------------------------------------------------------------------
+
+describe("lambdaPackage", () => {
+    test("zips string and file assets deterministically", async () => {
+        const file = path.join(tempDir(), "extra.js");
+        fs.writeFileSync(file, "module.exports = 1;\n");
+        const archive = (): pulumi.asset.AssetArchive => new pulumi.asset.AssetArchive({
+            "z.js": new pulumi.asset.StringAsset("exports.z = 1;\n"),
+            "__index.js": new pulumi.asset.StringAsset("exports.handler = async () => 'ok';\n"),
+            "lib/extra.js": new pulumi.asset.FileAsset(file),
+        });
+        const first = await lambdaPackage(archive());
+        const second = await lambdaPackage(archive());
+        assert.deepEqual(Object.keys(first.files), ["__index.js", "lib/extra.js", "z.js"]);
+        assert.equal(first.files["lib/extra.js"], "module.exports = 1;\n");
+        assert.equal(first.zippedBytes, first.zip.byteLength);
+        assert.ok(first.zippedBytes > 0);
+        assert.deepEqual(Buffer.from(first.zip), Buffer.from(second.zip));
+    });
+
+    test("refuses nested archives and anything that is not an asset archive", async () => {
+        const nested = new pulumi.asset.AssetArchive({ inner: new pulumi.asset.AssetArchive({}) });
+        await assert.rejects(lambdaPackage(nested), /inner: nested archives are not supported/);
+        await assert.rejects(lambdaPackage("code"), /expected the Function's code to be an AssetArchive/);
+    });
+});
