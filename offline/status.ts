@@ -1,0 +1,334 @@
+/**
+ * `npm run status -- --stack prod [--json] [--cwd DIR]`: is the CodeArtifact token in the MWAA
+ * bucket fresh, and does requirements.txt use it?
+ *
+ * Settings come from Pulumi.yaml + Pulumi.<stack>.yaml exactly as the offline preview reads them.
+ * With the caller's AWS credentials (default provider chain; region = the stack's aws:region;
+ * AWS_ENDPOINT_URL_S3 is honoured by the SDK) it sends HeadObject for the token file — never
+ * GetObject: the body is the secret — and GetObject for requirements.txt.
+ *
+ * JSON output (`--json`, one object on stdout; advice goes to stderr):
+ *   stack                       stack name
+ *   bucket, tokenKey, requirementsKey
+ *   refreshedAt                 ISO 8601 from the `refreshed-at` metadata, or null
+ *   expiresAt                   ISO 8601 from the `token-expires-at` metadata, or null
+ *   secondsLeft                 whole seconds until expiresAt (negative once expired), or null
+ *   state                       "fresh" | "stale" (less than one refresh interval left) |
+ *                               "expired" | "missing" (no token file, or no token-expires-at
+ *                               metadata: the bootstrap placeholder before the first refresh)
+ *   requirementsReferencesToken true/false: requirements.txt has the exact line
+ *                               `-r /usr/local/airflow/dags/<tokenFileName>`; null: no requirements.txt
+ *   scheduleExpression          EventBridge rate expression, e.g. "rate(4 hours)"
+ *   refreshIntervalMinutes      resolved interval (0 in the config means the default)
+ *
+ * Exit codes: 0 fresh and referenced by requirements.txt; 1 stale, expired or missing, or
+ * requirements.txt missing or not referencing the token file; 2 bad usage, unknown stack or
+ * invalid configuration (no region anywhere included); 3 could not check (no credentials, access denied, no such bucket,
+ * network or other AWS error). On 2 and 3 stdout stays empty and stderr has one message.
+ */
+import { GetObjectCommand, HeadObjectCommand, HeadObjectCommandOutput, S3Client } from "@aws-sdk/client-s3";
+import {
+    CliIo,
+    EXIT,
+    UsageError,
+    configErrorMessage,
+    errorMessage,
+    errorName,
+    httpStatus,
+    humanDuration,
+    isCredentialsError,
+    isMissingRegionError,
+    isRejectedCredentials,
+    noCredentialsMessage,
+    oneLine,
+    parseArgs,
+    partitionOf,
+    resolveStack,
+    runAsProcess,
+    writeLines,
+} from "./cli";
+import { scheduleExpression } from "../schedule";
+
+/** Where MWAA mounts the DAGs folder inside its containers. */
+export const MWAA_DAGS_MOUNT = "/usr/local/airflow/dags";
+/** S3 user metadata written by the refresh function (functions/refresh.ts). */
+export const EXPIRES_METADATA = "token-expires-at";
+export const REFRESHED_METADATA = "refreshed-at";
+
+export const STATUS_USAGE = `Usage: npm run status -- --stack NAME [--json] [--cwd DIR]
+
+Checks the CodeArtifact token file of a stack's MWAA bucket (HeadObject only: the token is never
+downloaded) and whether requirements.txt includes it.
+
+  --stack NAME  stack whose Pulumi.NAME.yaml names the bucket (required)
+  --json        print one JSON object instead of text
+  --cwd DIR     project folder holding Pulumi.yaml (default: current folder)
+  -h, --help    show this help
+
+Uses your AWS credentials (AWS_PROFILE, environment, SSO, ...) in the stack's aws:region;
+needs s3:GetObject on the token file and on requirements.txt.
+Exit codes: 0 fresh; 1 stale, expired or missing token, or requirements.txt does not use it;
+2 bad usage or configuration; 3 could not check (credentials, permissions, bucket, network).`;
+
+export type TokenState = "fresh" | "stale" | "missing" | "expired";
+
+export interface StatusReport {
+    readonly stack: string;
+    readonly bucket: string;
+    readonly tokenKey: string;
+    readonly requirementsKey: string;
+    readonly refreshedAt: string | null;
+    readonly expiresAt: string | null;
+    readonly secondsLeft: number | null;
+    readonly state: TokenState;
+    readonly requirementsReferencesToken: boolean | null;
+    readonly scheduleExpression: string;
+    readonly refreshIntervalMinutes: number;
+}
+
+export interface StatusIo extends CliIo {
+    readonly clients?: { readonly s3?: S3Client };
+}
+
+/** Why the token is "missing", for the message. */
+type MissingReason = "no-object" | "no-metadata" | "bad-metadata";
+
+/** Token state from the HeadObject metadata; pure. */
+export function tokenState(
+    expiresAt: string | undefined,
+    nowMs: number,
+    refreshIntervalMinutes: number,
+): { state: TokenState; expiresMs?: number; secondsLeft?: number } {
+    if (expiresAt === undefined) return { state: "missing" };
+    const expiresMs = parseIsoDate(expiresAt);
+    if (expiresMs === undefined) return { state: "missing" };
+    const secondsLeft = Math.floor((expiresMs - nowMs) / 1000);
+    const state: TokenState = secondsLeft <= 0 ? "expired" : secondsLeft < refreshIntervalMinutes * 60 ? "stale" : "fresh";
+    return { state, expiresMs, secondsLeft };
+}
+
+function parseIsoDate(text: string): number | undefined {
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text.trim())) return undefined;
+    const ms = Date.parse(text.trim());
+    return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** True when requirements.txt has the exact `-r <mount>/<tokenFileName>` line. Pure. */
+export function referencesTokenFile(requirements: string, tokenFileName: string): boolean {
+    const wanted = `-r ${MWAA_DAGS_MOUNT}/${tokenFileName}`;
+    return requirements.split(/\r?\n/).some((line) => line.trim() === wanted);
+}
+
+function isNotFound(err: unknown): boolean {
+    const name = errorName(err);
+    return name === "NotFound" || name === "NoSuchKey" || (httpStatus(err) === 404 && name !== "NoSuchBucket");
+}
+
+function isAccessDenied(err: unknown): boolean {
+    return errorName(err) === "AccessDenied" || httpStatus(err) === 403;
+}
+
+/** One line for an S3 error that stops the check (exit 3). */
+function s3ErrorMessage(err: unknown, action: "HeadObject" | "GetObject", bucket: string, key: string, region: string | undefined): string {
+    const arn = `arn:${partitionOf(region)}:s3:::${bucket}/${key}`;
+    if (isCredentialsError(err)) return noCredentialsMessage(err);
+    if (isMissingRegionError(err)) return "no AWS region: set aws:region in the stack's Pulumi.<stack>.yaml (or AWS_REGION)";
+    if (isRejectedCredentials(err)) {
+        return `AWS rejected your credentials (${errorName(err)}): refresh them, e.g. \`aws sso login\`; ${oneLine(errorMessage(err), 200)}`;
+    }
+    if (errorName(err) === "NoSuchBucket") {
+        return `no such bucket: s3://${bucket} does not exist (check bucket in Pulumi.<stack>.yaml, your account and region ${region ?? "(default)"})`;
+    }
+    if (isAccessDenied(err)) {
+        const note = action === "HeadObject"
+            ? " (HeadObject needs s3:GetObject; without s3:ListBucket on the bucket S3 also answers 403 for a missing object)"
+            : "";
+        return `access denied: your credentials lack s3:GetObject on ${arn}${note}`;
+    }
+    const status = httpStatus(err);
+    if (status === 301 || errorName(err) === "PermanentRedirect") {
+        return `s3://${bucket} is not in region ${region ?? "(default)"}: fix aws:region in Pulumi.<stack>.yaml`;
+    }
+    const name = errorName(err);
+    const detail = errorMessage(err);
+    // S3 HEAD errors carry no body: the SDK names them "Unknown" or after the status code.
+    const bodiless = /^(Unknown|UnknownError|\d+)$/.test(name);
+    const what = bodiless ? (status ? `HTTP ${status}` : name) : `${name}${status ? ` (HTTP ${status})` : ""}`;
+    const shown = detail && !bodiless && detail !== name ? `: ${oneLine(detail, 300)}` : "";
+    return `could not check s3://${bucket}/${key}: S3 ${action} failed with ${what}${shown}`;
+}
+
+async function bodyText(body: unknown): Promise<string> {
+    const b = body as { transformToString?: () => Promise<string> } | undefined;
+    if (b && typeof b.transformToString === "function") return b.transformToString();
+    return "";
+}
+
+export async function main(argv: string[], io: StatusIo): Promise<number> {
+    // --- arguments and settings ---------------------------------------------------------------
+    let options;
+    try {
+        options = parseArgs(argv, { allowFunction: false, defaultCwd: process.cwd() });
+    } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        io.stderr(`error: ${err.message}\n\n${STATUS_USAGE}\n`);
+        return EXIT.USAGE;
+    }
+    if (options.help) {
+        io.stdout(`${STATUS_USAGE}\n`);
+        return EXIT.OK;
+    }
+    let resolved;
+    try {
+        resolved = resolveStack(options.stack as string, options.cwd, io.env);
+    } catch (err) {
+        const message = configErrorMessage(err);
+        if (message === undefined) throw err;
+        io.stderr(`error: ${message}\n`);
+        return EXIT.USAGE;
+    }
+    const { settings, stack, region } = resolved;
+    const bucket = settings.bucket;
+    const tokenKey = `${settings.dagsPrefix}/${settings.tokenFileName}`;
+    const requirementsKey = settings.requirementsKey;
+    const interval = settings.refreshIntervalMinutes;
+    const schedule = scheduleExpression(interval);
+
+    // --- AWS ------------------------------------------------------------------------------------
+    const s3 =
+        io.clients?.s3 ??
+        new S3Client({
+            ...(region !== undefined ? { region } : {}),
+            requestHandler: { connectionTimeout: 5000, requestTimeout: 20000, throwOnRequestTimeout: true },
+        });
+    const [head, requirements] = await Promise.allSettled([
+        s3.send(new HeadObjectCommand({ Bucket: bucket, Key: tokenKey })),
+        s3.send(new GetObjectCommand({ Bucket: bucket, Key: requirementsKey })).then((out) => bodyText(out.Body)),
+    ]);
+    if (io.clients?.s3 === undefined) s3.destroy();
+
+    const headError = head.status === "rejected" ? (head.reason as unknown) : undefined;
+    const reqError = requirements.status === "rejected" ? (requirements.reason as unknown) : undefined;
+    // Order: problems that affect both requests first, so the message names the real cause.
+    const fatal: Array<[unknown, "HeadObject" | "GetObject", string]> = [];
+    for (const [err, action, key] of [
+        [headError, "HeadObject", tokenKey],
+        [reqError, "GetObject", requirementsKey],
+    ] as const) {
+        if (err !== undefined && !isNotFound(err)) fatal.push([err, action, key]);
+    }
+    const first =
+        fatal.find(([e]) => isCredentialsError(e) || isMissingRegionError(e) || isRejectedCredentials(e)) ??
+        fatal.find(([e]) => errorName(e) === "NoSuchBucket") ??
+        fatal[0];
+    if (first !== undefined) {
+        io.stderr(`error: ${s3ErrorMessage(first[0], first[1], bucket, first[2], region)}\n`);
+        return isMissingRegionError(first[0]) ? EXIT.USAGE : EXIT.AWS;
+    }
+
+    // --- report ---------------------------------------------------------------------------------
+    const now = (io.now ?? Date.now)();
+    const headOut: HeadObjectCommandOutput | undefined = head.status === "fulfilled" ? head.value : undefined;
+    const metadata = headOut?.Metadata ?? {};
+    const rawExpires = metadata[EXPIRES_METADATA];
+    const rawRefreshed = metadata[REFRESHED_METADATA];
+    const t = tokenState(rawExpires, now, interval);
+    const missingReason: MissingReason | undefined =
+        t.state !== "missing" ? undefined : headOut === undefined ? "no-object" : rawExpires === undefined ? "no-metadata" : "bad-metadata";
+    const refreshedMs = rawRefreshed === undefined ? undefined : parseIsoDate(rawRefreshed);
+    const reqText = requirements.status === "fulfilled" ? requirements.value : undefined;
+    const references = reqText === undefined ? null : referencesTokenFile(reqText, settings.tokenFileName);
+
+    const report: StatusReport = {
+        stack,
+        bucket,
+        tokenKey,
+        requirementsKey,
+        refreshedAt: refreshedMs === undefined ? null : new Date(refreshedMs).toISOString(),
+        expiresAt: t.expiresMs === undefined ? null : new Date(t.expiresMs).toISOString(),
+        secondsLeft: t.secondsLeft ?? null,
+        state: t.state,
+        requirementsReferencesToken: references,
+        scheduleExpression: schedule,
+        refreshIntervalMinutes: interval,
+    };
+
+    const refreshHint = `npm run refresh -- --stack ${stack}`;
+    const advice: string[] = [];
+    switch (missingReason ?? t.state) {
+        case "no-object":
+            advice.push(
+                `The token file s3://${bucket}/${tokenKey} is missing: deploy the stack (pulumi up --stack ${stack}), ` +
+                    `then run \`${refreshHint}\`.`,
+            );
+            break;
+        case "no-metadata":
+            advice.push(
+                `The token file is missing its ${EXPIRES_METADATA} metadata: it is still the bootstrap placeholder, ` +
+                    `the refresh function has not written a token yet. Run \`${refreshHint}\` and check the function's logs.`,
+            );
+            break;
+        case "bad-metadata":
+            advice.push(
+                `The token file's ${EXPIRES_METADATA} metadata ${JSON.stringify(oneLine(rawExpires ?? "", 60))} is not an ISO 8601 date ` +
+                    `(not written by the refresh function?). Run \`${refreshHint}\`.`,
+            );
+            break;
+        case "expired":
+            advice.push(
+                `The token expired ${humanDuration(t.secondsLeft ?? 0)} ago: new MWAA workers cannot install packages from CodeArtifact. ` +
+                    `Run \`${refreshHint}\` and check the function's logs and alarms.`,
+            );
+            break;
+        case "stale":
+            advice.push(
+                `Less than one refresh interval (${humanDuration(interval * 60)}) is left: recent scheduled refreshes have failed. ` +
+                    `Run \`${refreshHint}\` and check the function's logs and alarms.`,
+            );
+            break;
+    }
+    if (references === false) {
+        advice.push(
+            `s3://${bucket}/${requirementsKey} does not contain the line "-r ${MWAA_DAGS_MOUNT}/${settings.tokenFileName}", ` +
+                `so MWAA does not use the token: restore it with \`pulumi up --stack ${stack}\` (the stack owns that file).`,
+        );
+    } else if (references === null) {
+        advice.push(
+            `no such key: s3://${bucket}/${requirementsKey} does not exist, so MWAA installs nothing from CodeArtifact: ` +
+                `create it with \`pulumi up --stack ${stack}\` and check the environment's requirements file setting.`,
+        );
+    }
+
+    if (options.json) {
+        io.stdout(`${JSON.stringify(report)}\n`);
+        writeLines(io.stderr, advice);
+    } else {
+        const when = (iso: string | null, ms: number | undefined, suffix: string) =>
+            iso === null || ms === undefined ? "unknown" : `${iso} (${humanDuration((now - ms) / 1000)} ${suffix})`;
+        const left =
+            t.secondsLeft === undefined ? "unknown" : t.secondsLeft <= 0 ? `none (expired ${humanDuration(t.secondsLeft)} ago)` : humanDuration(t.secondsLeft);
+        const reqLine =
+            references === null
+                ? "missing"
+                : references
+                  ? `references ${MWAA_DAGS_MOUNT}/${settings.tokenFileName}`
+                  : `does NOT reference ${MWAA_DAGS_MOUNT}/${settings.tokenFileName}`;
+        const stateLine = missingReason === "no-metadata" ? "missing (bootstrap placeholder, never refreshed)" : t.state;
+        writeLines(io.stdout, [
+            `Stack:            ${stack}`,
+            `Token file:       s3://${bucket}/${tokenKey}`,
+            `Last refresh:     ${when(report.refreshedAt, refreshedMs, "ago")}`,
+            `Expires:          ${report.expiresAt ?? "unknown"}`,
+            `Time left:        ${left}`,
+            `State:            ${stateLine}`,
+            `requirements.txt: s3://${bucket}/${requirementsKey} ${reqLine}`,
+            `Schedule:         ${schedule} (every ${interval} minutes)`,
+            ...(advice.length > 0 ? ["", ...advice] : []),
+        ]);
+    }
+    return t.state === "fresh" && references === true ? EXIT.OK : EXIT.PROBLEM;
+}
+
+if (require.main === module) {
+    runAsProcess(main);
+}
