@@ -1,0 +1,221 @@
+// Runtime logic of the token-refresh Lambda. Pure: every AWS client is injected.
+// This module is serialized by pulumi.runtime.serializeFunction, so: no Pulumi
+// import, no top-level mutable state, only the two SDK clients as dependencies,
+// and exported values are declared locally then exported with `export { }` so
+// that compiled references stay local bindings (not `exports.X`).
+//
+// SDK modules are imported for types only and require()d inside the functions:
+// a captured top-level import is serialized by Pulumi (3.x) as
+// require("@aws-sdk/client-s3/dist-cjs/index.js") (packages without an
+// "exports" map keep their deep path), whereas a require() in the function text
+// is kept verbatim, so the package asks the Lambda runtime for the bare name.
+/* eslint-disable @typescript-eslint/no-require-imports -- see above; comments inside function bodies would be serialized */
+import type * as CodeArtifactSdk from "@aws-sdk/client-codeartifact";
+import type * as S3Sdk from "@aws-sdk/client-s3";
+
+export type IndexOption = "index-url" | "extra-index-url";
+
+const ENV = {
+    domain: "CODEARTIFACT_DOMAIN",
+    domainOwner: "CODEARTIFACT_DOMAIN_OWNER",
+    repository: "CODEARTIFACT_REPOSITORY",
+    region: "CODEARTIFACT_REGION",
+    durationSeconds: "TOKEN_DURATION_SECONDS",
+    bucket: "TOKEN_BUCKET",
+    key: "TOKEN_KEY",
+    indexOption: "INDEX_OPTION",
+    kmsKeyArn: "KMS_KEY_ARN",
+    metricNamespace: "METRIC_NAMESPACE",
+} as const;
+const METRIC_NAME = "TokenSecondsLeft";
+const METRIC_DIMENSION = "TokenObject";
+/** Defaults applied when the optional variables are unset or empty. */
+const DEFAULTS = {
+    durationSeconds: 43200,
+    key: "dags/codeartifact.txt",
+    indexOption: "index-url",
+    metricNamespace: "MWAA/CodeArtifactToken",
+} as const;
+/** Tolerated clock difference between this function and CodeArtifact. */
+const MAX_CLOCK_SKEW_SECONDS = 300;
+export { ENV, METRIC_NAME, METRIC_DIMENSION, DEFAULTS, MAX_CLOCK_SKEW_SECONDS };
+
+export interface RefreshConfig {
+    readonly domain: string;
+    readonly domainOwner: string;
+    readonly repository: string;
+    readonly region: string;
+    readonly durationSeconds: number;
+    readonly bucket: string;
+    readonly key: string;
+    readonly indexOption: IndexOption;
+    readonly kmsKeyArn?: string;
+    readonly metricNamespace: string;
+}
+
+export interface RefreshClients {
+    readonly codeartifact: CodeArtifactSdk.CodeartifactClient;
+    readonly s3: S3Sdk.S3Client;
+}
+
+export interface RefreshResult {
+    readonly bucket: string;
+    readonly key: string;
+    readonly endpoint: string;
+    /** ISO 8601 */
+    readonly expiresAt: string;
+    readonly secondsLeft: number;
+    readonly versionId?: string;
+}
+
+/**
+ * Reads and validates the configuration. Throws one Error naming every
+ * missing or invalid variable. CODEARTIFACT_REGION falls back to AWS_REGION;
+ * TOKEN_KEY, TOKEN_DURATION_SECONDS, INDEX_OPTION, METRIC_NAMESPACE have DEFAULTS;
+ * KMS_KEY_ARN is optional (unset or empty: SSE-S3).
+ */
+export function readRefreshConfig(env: Readonly<Record<string, string | undefined>>): RefreshConfig {
+    const problems: string[] = [];
+    const read = (name: string, fallback: string | number | undefined, ok: (v: string) => boolean, rule: string): string => {
+        const v = (env[name] ?? "").trim() || String(fallback ?? "").trim();
+        if (!v) problems.push(`${name} is missing`);
+        else if (!ok(v)) problems.push(`${name} must be ${rule} (got ${JSON.stringify(v)})`);
+        return v;
+    };
+    const re = (r: RegExp) => (v: string) => r.test(v);
+    const domain = read(ENV.domain, "", re(/^[a-z][a-z0-9-]{1,49}$/), "a CodeArtifact domain name");
+    const domainOwner = read(ENV.domainOwner, "", re(/^\d{12}$/), "a 12-digit AWS account id");
+    const repository = read(ENV.repository, "", re(/^\w[\w.-]{1,99}$/), "a CodeArtifact repository name");
+    const region = read(ENV.region, env["AWS_REGION"], re(/^[a-z]{2}(-[a-z]+)+-\d$/), "an AWS region");
+    const bucket = read(ENV.bucket, "", re(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/), "an S3 bucket name");
+    const key = read(ENV.key, DEFAULTS.key, re(/^[^/].{0,1023}$/), "a relative S3 key");
+    const duration = read(ENV.durationSeconds, DEFAULTS.durationSeconds,
+        (v) => /^\d+$/.test(v) && +v >= 900 && +v <= 43200, "an integer number of seconds between 900 and 43200");
+    const indexOption = read(ENV.indexOption, DEFAULTS.indexOption, re(/^(extra-)?index-url$/), `"index-url" or "extra-index-url"`);
+    const kmsKeyArn = env[ENV.kmsKeyArn]?.trim()
+        ? read(ENV.kmsKeyArn, "", re(/^arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:(key|alias)\/\S+$/), "a KMS key or alias ARN") : undefined;
+    const metricNamespace = read(ENV.metricNamespace, DEFAULTS.metricNamespace,
+        (v) => /^[\w./#:-]{1,255}$/.test(v) && !v.startsWith("AWS/"), "a custom CloudWatch namespace");
+    if (problems.length > 0) throw new Error(`Invalid token refresh configuration: ${problems.join("; ")}`);
+    return {
+        domain, domainOwner, repository, region, durationSeconds: +duration, bucket, key,
+        indexOption: indexOption as IndexOption, metricNamespace, ...(kmsKeyArn ? { kmsKeyArn } : {}),
+    };
+}
+
+/**
+ * Renders the pip options file. Throws (without ever quoting the token) when the
+ * token is empty or not printable ASCII, or the endpoint is not a plain https URL.
+ */
+export function renderTokenFile(option: IndexOption, token: string, endpoint: string): string {
+    if (option !== "index-url" && option !== "extra-index-url") throw new Error(`Invalid index option ${JSON.stringify(option)}`);
+    if (typeof token !== "string" || token.length === 0) throw new Error("CodeArtifact returned an empty authorization token");
+    if (!/^[\x21-\x7e]+$/.test(token)) {
+        throw new Error("CodeArtifact returned an authorization token containing whitespace, control or non-ASCII characters");
+    }
+    let url: URL | undefined;
+    try {
+        url = new URL(endpoint);
+    } catch {
+        url = undefined;
+    }
+    if (!url || url.protocol !== "https:" || !url.hostname || url.username || url.password || url.search || url.hash) {
+        throw new Error(`CodeArtifact returned a repository endpoint that is not a plain https URL: ${JSON.stringify(String(endpoint))}`);
+    }
+    const path = url.pathname.replace(/\/+$/, "") + "/";
+    return `--${option} https://aws:${encodeURIComponent(token)}@${url.host}${path}simple/\n`;
+}
+
+interface AwsLikeError {
+    readonly name?: string;
+    readonly Code?: string;
+    readonly message?: string;
+    readonly $metadata?: { readonly httpStatusCode?: number };
+}
+
+/** Wraps an AWS error into a clear Error (original kept as `cause`); `secret` is redacted from the text. */
+function describeAwsError(err: unknown, action: string, permission: string, config: RefreshConfig, secret?: string): Error {
+    const e = (err ?? {}) as AwsLikeError;
+    const code = String(e.Code ?? e.name ?? "Error");
+    let detail = String(e.message ?? err);
+    if (secret) for (const s of [secret, encodeURIComponent(secret)]) detail = detail.split(s).join("***");
+    const status = e.$metadata?.httpStatusCode;
+    if (!/AccessDenied|Forbidden/i.test(code)) return new Error(`${action} failed: ${code}${status ? ` (HTTP ${status})` : ""}: ${detail}`, { cause: err });
+    if (/kms/i.test(code + detail) && permission.startsWith("s3:")) permission = `kms:GenerateDataKey on ${config.kmsKeyArn ?? "the bucket's KMS key"}`;
+    else if (/sts:GetServiceBearerToken/.test(detail)) permission = `sts:GetServiceBearerToken (for domain ${config.domain})`;
+    return new Error(`${action} failed: access denied, missing permission ${permission}. ${code}: ${detail}`, { cause: err });
+}
+
+/**
+ * Fetches a CodeArtifact token and repository endpoint, validates them, writes
+ * the pip options file to S3 and emits one CloudWatch EMF line. Nothing is
+ * written when any step fails. The token never appears in errors or logs.
+ */
+export async function refreshToken(
+    clients: RefreshClients,
+    config: RefreshConfig,
+    deps?: { now?: () => number; log?: (line: string) => void },
+): Promise<RefreshResult> {
+    const now = deps?.now ?? Date.now;
+    const log = deps?.log ?? ((line: string) => void process.stdout.write(line + "\n"));
+    const { domain, domainOwner, repository, bucket, key } = config;
+    const { GetAuthorizationTokenCommand, GetRepositoryEndpointCommand } = require("@aws-sdk/client-codeartifact") as typeof CodeArtifactSdk;
+    const { PutObjectCommand } = require("@aws-sdk/client-s3") as typeof S3Sdk;
+    const [tokenRes, endpointRes] = await Promise.allSettled([
+        clients.codeartifact.send(new GetAuthorizationTokenCommand({ domain, domainOwner, durationSeconds: config.durationSeconds })),
+        clients.codeartifact.send(new GetRepositoryEndpointCommand({ domain, domainOwner, repository, format: "pypi" })),
+    ]);
+    if (tokenRes.status === "rejected") {
+        throw describeAwsError(tokenRes.reason, "CodeArtifact GetAuthorizationToken",
+            `codeartifact:GetAuthorizationToken on domain ${domain} (owner ${domainOwner}), which also requires sts:GetServiceBearerToken`, config);
+    }
+    if (endpointRes.status === "rejected") {
+        throw describeAwsError(endpointRes.reason, "CodeArtifact GetRepositoryEndpoint",
+            `codeartifact:GetRepositoryEndpoint on repository ${repository} in domain ${domain} (owner ${domainOwner})`, config);
+    }
+    const token = tokenRes.value.authorizationToken ?? "";
+    const expiration = tokenRes.value.expiration;
+    const endpoint = endpointRes.value.repositoryEndpoint ?? "";
+    const body = renderTokenFile(config.indexOption, token, endpoint);
+
+    const nowMs = now();
+    const expiresMs = expiration instanceof Date ? expiration.getTime() : NaN;
+    if (Number.isNaN(expiresMs)) throw new Error("CodeArtifact returned no valid token expiration");
+    if (expiresMs <= nowMs) {
+        throw new Error(`CodeArtifact returned a token that already expired at ${new Date(expiresMs).toISOString()}`);
+    }
+    if (expiresMs > nowMs + (config.durationSeconds + MAX_CLOCK_SKEW_SECONDS) * 1000) {
+        throw new Error(`CodeArtifact returned a token expiring at ${new Date(expiresMs).toISOString()}, later than the requested ${config.durationSeconds} s`);
+    }
+    const expiresAt = new Date(expiresMs).toISOString();
+    let versionId: string | undefined;
+    try {
+        const put = await clients.s3.send(new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: body,
+            ContentType: "text/plain; charset=utf-8",
+            CacheControl: "no-store",
+            ...(config.kmsKeyArn ? { ServerSideEncryption: "aws:kms", SSEKMSKeyId: config.kmsKeyArn } : { ServerSideEncryption: "AES256" }),
+            Metadata: { "token-expires-at": expiresAt, "refreshed-at": new Date(nowMs).toISOString() },
+        }));
+        versionId = put.VersionId;
+    } catch (err) {
+        throw describeAwsError(err, `S3 PutObject to s3://${bucket}/${key}`, `s3:PutObject on s3://${bucket}/${key}`, config, token);
+    }
+    const secondsLeft = Math.floor((expiresMs - nowMs) / 1000);
+    log(JSON.stringify({
+        _aws: {
+            Timestamp: nowMs,
+            CloudWatchMetrics: [{
+                Namespace: config.metricNamespace,
+                Dimensions: [[METRIC_DIMENSION]],
+                Metrics: [{ Name: METRIC_NAME, Unit: "Seconds" }],
+            }],
+        },
+        [METRIC_DIMENSION]: `s3://${bucket}/${key}`,
+        [METRIC_NAME]: secondsLeft,
+        Repository: `${domain}/${repository}`,
+    }));
+    return { bucket, key, endpoint, expiresAt, secondsLeft, ...(versionId ? { versionId } : {}) };
+}
