@@ -50,6 +50,8 @@ const PREVIEW_SCRIPT = path.join(REPO_ROOT, "build", "offline", "preview.js");
 const RESULT_MARKER = "BENCH_RESULT ";
 /** argv[2] that turns this script into the breakdown child. */
 const CHILD_BREAKDOWN = "--child-breakdown";
+/** Loads index.ts through the Pulumi CLI's ts-node registration, under mocks. */
+const CLI_HOST = path.join(__dirname, "..", "test", "support", "cliHost.js");
 export const DEFAULT_RUNS = 7;
 export const DEFAULT_CALLS = 30;
 /** The stack whose settings the package, cold-init and refresh rows use. */
@@ -304,13 +306,12 @@ async function childBreakdown(): Promise<void> {
     const pulumi = await import("@pulumi/pulumi");
     const requirePulumiMs = ms(t);
     t = now();
-    await import("@pulumi/aws");
+    // The component with the @pulumi/aws submodules it imports, as the program loads them.
+    const { PACKAGES_LEFT_TO_THE_RUNTIME } = await import("../component");
     const requireAwsMs = ms(t);
     t = now();
     await pulumi.runtime.serializeFunction(callbackFactory, SERIALIZE_ARGS);
     const serializeMs = ms(t);
-    // Untimed: the constant lives in component.ts (cheap to load once @pulumi/aws is).
-    const { PACKAGES_LEFT_TO_THE_RUNTIME } = await import("../component");
     t = now();
     await pulumi.runtime.computeCodePaths({ extraExcludePackages: [...PACKAGES_LEFT_TO_THE_RUNTIME, "aws-sdk"] });
     const codePathsOursMs = ms(t);
@@ -568,6 +569,14 @@ async function main(argv: readonly string[]): Promise<void> {
         { key: "bare", run: () => timedProcess("bare require", ["-e", 'require("@pulumi/pulumi")'], env) },
         { key: "prod", run: () => timedProcess("preview --stack prod", [PREVIEW_SCRIPT, "--stack", "prod"], env) },
         { key: "startup", run: () => timedProcess("node -e 0", ["-e", "0"], env) },
+        // ts-node 7 caches its output on disk; without the cache this is what the first `pulumi up`
+        // after a code change pays.
+        { key: "cli", run: () => timedProcess("CLI path, transpile-only", [CLI_HOST, REPO_ROOT, "dev"], { ...env, TS_NODE_CACHE: "false" }) },
+        {
+            key: "cliTypecheck",
+            run: () => timedProcess("CLI path, type-checked", [CLI_HOST, REPO_ROOT, "dev"],
+                { ...env, TS_NODE_CACHE: "false", PULUMI_NODEJS_TRANSPILE_ONLY: "false" }),
+        },
         {
             key: "breakdown",
             run: async () => {
@@ -601,8 +610,10 @@ async function main(argv: readonly string[]): Promise<void> {
         valueRow("  ratio preview dev / bare", formatRatio(median(dev) / median(bare)), `ratio of medians; target <= ${PREVIEW_TARGET_RATIO.toFixed(1)}x`),
         timedRow("Preview --stack prod (process)", prod, "alarms + SNS topic, KMS key"),
         timedRow("Node startup (process)", startup, "node -e 0, wall"),
+        timedRow("pulumi up's load of index.ts (process)", times.get("cli")!, "ts-node 7.0.1 as the CLI registers it, no ts-node cache; tsconfig noCheck: transpile-only"),
+        timedRow("  same, type-checked", times.get("cliTypecheck")!, "PULUMI_NODEJS_TRANSPILE_ONLY=false: what noCheck saves"),
         timedRow("Breakdown: require @pulumi/pulumi", pick("requirePulumiMs"), "in a fresh child, in the preview's order"),
-        timedRow("Breakdown: require @pulumi/aws", pick("requireAwsMs"), "after @pulumi/pulumi"),
+        timedRow("Breakdown: require component", pick("requireAwsMs"), "component.ts and the @pulumi/aws submodules it imports"),
         timedRow("Breakdown: serializeFunction", pick("serializeMs"), "the callback, as lambdaMixins.js serializes it"),
         timedRow("Breakdown: computeCodePaths, ours", pick("codePathsOursMs"), "our extraExcludePackages: arborist still loads the whole tree"),
         timedRow("Breakdown: computeCodePaths, default", pick("codePathsDefaultMs"), "not in the preview; runs 2nd in the child (arborist already loaded)"),

@@ -27,7 +27,8 @@ async function main(): Promise<void> {
     const compilerOptions = tsutils.loadTypeScriptCompilerOptions("tsconfig.json");
     (require(tsnodeRequire) as TsNode).register({
         compiler: typescriptRequire,
-        transpileOnly: compilerOptions.noCheck,
+        // run.js: PULUMI_NODEJS_TRANSPILE_ONLY wins, else tsconfig's noCheck decides.
+        transpileOnly: process.env.PULUMI_NODEJS_TRANSPILE_ONLY ? process.env.PULUMI_NODEJS_TRANSPILE_ONLY === "true" : compilerOptions.noCheck,
         project: "tsconfig.json",
         skipProject: false,
         // The same defaults run.js applies before the project's own options.
