@@ -5,6 +5,9 @@
  */
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import type { GetCallerIdentityResult } from "@pulumi/aws/getCallerIdentity";
+import type { GetPartitionResult } from "@pulumi/aws/getPartition";
+import type { GetRegionResult } from "@pulumi/aws/getRegion";
 
 export interface Registration {
     readonly type: string;
@@ -68,16 +71,20 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         this.invokes.push({ token: args.token, args: args.inputs as Record<string, unknown> });
         switch (args.token) {
             case "aws:index/getCallerIdentity:getCallerIdentity":
-                return { id: accountId, accountId, arn: `arn:${this.partition}:iam::${accountId}:user/preview`, userId: "AIDAPREVIEWEXAMPLE" };
+                return {
+                    id: accountId, accountId, arn: `arn:${this.partition}:iam::${accountId}:user/preview`, userId: "AIDAPREVIEWEXAMPLE",
+                } satisfies GetCallerIdentityResult;
             case "aws:index/getPartition:getPartition":
                 return {
                     id: this.partition,
                     partition: this.partition,
                     dnsSuffix: this.dnsSuffix,
                     reverseDnsPrefix: this.dnsSuffix.split(".").reverse().join("."),
-                };
+                } satisfies GetPartitionResult;
             case "aws:index/getRegion:getRegion":
-                return { id: region, region, name: region, endpoint: `ec2.${region}.${this.dnsSuffix}`, description: region };
+                return {
+                    id: region, region, name: region, endpoint: `ec2.${region}.${this.dnsSuffix}`, description: region,
+                } satisfies GetRegionResult;
             default:
                 throw new Error(`unmocked invoke ${args.token}(${JSON.stringify(args.inputs)}): add it to offline/mocks.ts`);
         }
