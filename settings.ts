@@ -309,6 +309,15 @@ export function tagProblems(key: string, value: unknown): string[] {
     return out;
 }
 
+/** `text` parsed as JSON, or undefined when it is not JSON (no JSON text parses to undefined). */
+function parseJson(text: string): unknown {
+    try {
+        return JSON.parse(text) as unknown;
+    } catch {
+        return undefined;
+    }
+}
+
 function parseInteger(text: string): number | undefined {
     if (!/^-?\d+$/.test(text)) return undefined;
     const n = Number(text);
@@ -429,14 +438,8 @@ export function parseSettings(get: (key: string) => string | undefined, context:
             const allowed =
                 'a JSON array of strings, e.g. ["apache-airflow-providers-snowflake==6.1.0"] ' +
                 "(pulumi config set --path 'requirements[0]' <line>)";
-            let parsed: unknown;
-            let ok = true;
-            try {
-                parsed = JSON.parse(raw);
-            } catch {
-                ok = false;
-            }
-            if (!ok || !Array.isArray(parsed) || parsed.some((l) => typeof l !== "string")) {
+            const parsed = parseJson(raw);
+            if (!Array.isArray(parsed) || parsed.some((l) => typeof l !== "string")) {
                 problem("requirements", raw, allowed);
             } else {
                 (parsed as string[]).forEach((line, i) => {
@@ -556,14 +559,8 @@ export function parseSettings(get: (key: string) => string | undefined, context:
     {
         const raw = read("tags");
         if (raw !== undefined) {
-            let parsed: unknown;
-            let ok = true;
-            try {
-                parsed = JSON.parse(raw);
-            } catch {
-                ok = false;
-            }
-            if (!ok || typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+            const parsed = parseJson(raw);
+            if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
                 problem("tags", raw, 'a JSON object of tag keys to string values, e.g. {"team":"data-platform"}');
             } else {
                 const entries = Object.entries(parsed as Record<string, unknown>);

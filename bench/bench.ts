@@ -26,9 +26,10 @@
  * - Breakdown: one child per round (this script in child mode) times, in the preview's order,
  *   require("@pulumi/pulumi"), require("@pulumi/aws"), the closure serialization and
  *   computeCodePaths with our options (and, for comparison, the default options).
- * - Handler cold init: a fresh node per run with the Function's environment (NODE_PATH = the repo's
- *   node_modules, as the Lambda runtime provides the SDK), timing require("<pkg>/__index.js") inside
- *   the child; the serialized factory runs at require time (config read, client construction).
+ * - Handler cold init: a fresh node per run with the Function's environment (lambdaRuntimeEnv of
+ *   test/support/lambdaRuntime: NODE_PATH = the repo's node_modules, as the Lambda runtime provides
+ *   the SDK), timing require("<pkg>/__index.js") inside the child; the serialized factory runs at
+ *   require time (config read, client construction).
  * - Refresh: one child calls the packaged handler --calls times against s3rver and the CodeArtifact
  *   double (test/support) on 127.0.0.1.
  *
@@ -479,23 +480,6 @@ const report = (r) => process.stdout.write("\\n${RESULT_MARKER}" + JSON.stringif
 });
 `;
 
-/** The environment the Lambda runtime would give the function, pointed at the local servers. */
-function lambdaEnv(pkg: OurPackage, endpoints: { s3: string; codeartifact: string }, scratch: string): NodeJS.ProcessEnv {
-    return {
-        ...pkg.variables,
-        NODE_PATH: path.join(REPO_ROOT, "node_modules"),
-        PATH: process.env.PATH ?? "/usr/bin:/bin",
-        AWS_REGION: pkg.region,
-        AWS_ACCESS_KEY_ID: "test",
-        AWS_SECRET_ACCESS_KEY: "test",
-        AWS_EC2_METADATA_DISABLED: "true",
-        AWS_CONFIG_FILE: path.join(scratch, "no-aws-config"),
-        AWS_SHARED_CREDENTIALS_FILE: path.join(scratch, "no-aws-credentials"),
-        AWS_ENDPOINT_URL_S3: endpoints.s3,
-        AWS_ENDPOINT_URL_CODEARTIFACT: endpoints.codeartifact,
-    };
-}
-
 // ---------------------------------------------------------------------------------------------
 // main
 // ---------------------------------------------------------------------------------------------
@@ -633,12 +617,18 @@ async function main(argv: readonly string[]): Promise<void> {
     progress("starting s3rver and the CodeArtifact double on 127.0.0.1");
     const { startS3Server } = await import("../test/support/s3Server");
     const { startCodeArtifactDouble } = await import("../test/support/codeartifactDouble");
+    const { lambdaRuntimeEnv } = await import("../test/support/lambdaRuntime");
     const bucket = ours.variables[ENV.bucket];
     const s3 = await startS3Server({ buckets: [bucket] });
     cleanups.push(() => s3.close());
     const ca = await startCodeArtifactDouble({ defaultRegion: ours.region });
     cleanups.push(() => ca.close());
-    const handlerEnv = lambdaEnv(ours, { s3: s3.directEndpoint, codeartifact: ca.endpoint }, scratch);
+    const handlerEnv = lambdaRuntimeEnv({
+        variables: ours.variables,
+        region: ours.region,
+        endpoints: { s3: s3.directEndpoint, codeartifact: ca.endpoint },
+        scratchDir: scratch,
+    });
 
     const initMs: number[] = [];
     for (let run = 0; run < opts.runs; run++) {

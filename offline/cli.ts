@@ -145,6 +145,43 @@ export function configErrorMessage(err: unknown): string | undefined {
     return undefined;
 }
 
+/** A command that got past its prologue: the parsed options and the stack's settings. */
+export interface CommandStart {
+    readonly options: CliOptions;
+    readonly resolved: ResolvedStack;
+}
+
+/**
+ * The prologue of an operating command's `main`: parses `argv` (usage error → message and `usage`
+ * on stderr, EXIT.USAGE; `--help` → `usage` on stdout, EXIT.OK), then resolves the stack
+ * (configuration error → message on stderr, EXIT.USAGE). Returns the exit code to end with, or the
+ * options and resolved stack to go on with. Any other error is thrown.
+ */
+export function startCommand(argv: readonly string[], io: CliIo, opts: { usage: string; allowFunction: boolean }): number | CommandStart {
+    let options;
+    try {
+        options = parseArgs(argv, { allowFunction: opts.allowFunction, defaultCwd: process.cwd() });
+    } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        io.stderr(`error: ${err.message}\n\n${opts.usage}\n`);
+        return EXIT.USAGE;
+    }
+    if (options.help) {
+        io.stdout(`${opts.usage}\n`);
+        return EXIT.OK;
+    }
+    let resolved;
+    try {
+        resolved = resolveStack(options.stack as string, options.cwd, io.env);
+    } catch (err) {
+        const message = configErrorMessage(err);
+        if (message === undefined) throw err;
+        io.stderr(`error: ${message}\n`);
+        return EXIT.USAGE;
+    }
+    return { options, resolved };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Redaction
 // ---------------------------------------------------------------------------------------------

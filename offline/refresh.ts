@@ -18,8 +18,6 @@ import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import {
     CliIo,
     EXIT,
-    UsageError,
-    configErrorMessage,
     errorMessage,
     errorName,
     httpStatus,
@@ -29,10 +27,9 @@ import {
     isRejectedCredentials,
     noCredentialsMessage,
     oneLine,
-    parseArgs,
     redactSecrets,
-    resolveStack,
     runAsProcess,
+    startCommand,
     writeLines,
 } from "./cli";
 
@@ -156,27 +153,9 @@ export function describeFunctionError(functionError: string, payload: Uint8Array
 }
 
 export async function main(argv: string[], io: RefreshIo): Promise<number> {
-    let options;
-    try {
-        options = parseArgs(argv, { allowFunction: true, defaultCwd: process.cwd() });
-    } catch (err) {
-        if (!(err instanceof UsageError)) throw err;
-        io.stderr(`error: ${err.message}\n\n${REFRESH_USAGE}\n`);
-        return EXIT.USAGE;
-    }
-    if (options.help) {
-        io.stdout(`${REFRESH_USAGE}\n`);
-        return EXIT.OK;
-    }
-    let resolved;
-    try {
-        resolved = resolveStack(options.stack as string, options.cwd, io.env);
-    } catch (err) {
-        const message = configErrorMessage(err);
-        if (message === undefined) throw err;
-        io.stderr(`error: ${message}\n`);
-        return EXIT.USAGE;
-    }
+    const start = startCommand(argv, io, { usage: REFRESH_USAGE, allowFunction: true });
+    if (typeof start === "number") return start;
+    const { options, resolved } = start;
     const { stack, region } = resolved;
 
     let functionName = options.functionName;

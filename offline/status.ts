@@ -30,8 +30,6 @@ import { GetObjectCommand, HeadObjectCommand, HeadObjectCommandOutput, S3Client 
 import {
     CliIo,
     EXIT,
-    UsageError,
-    configErrorMessage,
     errorMessage,
     errorName,
     httpStatus,
@@ -41,10 +39,9 @@ import {
     isRejectedCredentials,
     noCredentialsMessage,
     oneLine,
-    parseArgs,
     partitionOf,
-    resolveStack,
     runAsProcess,
+    startCommand,
     writeLines,
 } from "./cli";
 import { scheduleExpression } from "../schedule";
@@ -166,27 +163,9 @@ async function bodyText(body: unknown): Promise<string> {
 
 export async function main(argv: string[], io: StatusIo): Promise<number> {
     // --- arguments and settings ---------------------------------------------------------------
-    let options;
-    try {
-        options = parseArgs(argv, { allowFunction: false, defaultCwd: process.cwd() });
-    } catch (err) {
-        if (!(err instanceof UsageError)) throw err;
-        io.stderr(`error: ${err.message}\n\n${STATUS_USAGE}\n`);
-        return EXIT.USAGE;
-    }
-    if (options.help) {
-        io.stdout(`${STATUS_USAGE}\n`);
-        return EXIT.OK;
-    }
-    let resolved;
-    try {
-        resolved = resolveStack(options.stack as string, options.cwd, io.env);
-    } catch (err) {
-        const message = configErrorMessage(err);
-        if (message === undefined) throw err;
-        io.stderr(`error: ${message}\n`);
-        return EXIT.USAGE;
-    }
+    const start = startCommand(argv, io, { usage: STATUS_USAGE, allowFunction: false });
+    if (typeof start === "number") return start;
+    const { options, resolved } = start;
     const { settings, stack, region } = resolved;
     const bucket = settings.bucket;
     const tokenKey = `${settings.dagsPrefix}/${settings.tokenFileName}`;

@@ -6,9 +6,8 @@
 // CodeArtifact double through the standard AWS_ENDPOINT_URL_* variables.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { builtinModules } from "node:module";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -16,6 +15,7 @@ import { zipSync } from "fflate";
 import { installMocks, settle, valueOf } from "./support/pulumiTesting";
 import { startCodeArtifactDouble } from "./support/codeartifactDouble";
 import { startS3Server } from "./support/s3Server";
+import { lambdaRuntimeEnv, runPackagedHandler } from "./support/lambdaRuntime";
 import { CodeArtifactTokenRefresher, TOKEN_FILE_CONTENT_TYPE } from "../component";
 import { ENV, METRIC_NAME } from "../functions/refresh";
 import type { Registration } from "../offline/mocks";
@@ -75,61 +75,6 @@ function deployedPackage(): Promise<Package> {
     return cached;
 }
 
-interface ChildOutcome {
-    readonly code: number | null;
-    readonly signal: NodeJS.Signals | null;
-    readonly stdout: string;
-    readonly stderr: string;
-    /** What handler({}) resolved to, or undefined when it threw. */
-    readonly result?: unknown;
-    /** The message of what it threw. */
-    readonly error?: string;
-}
-
-/** Requires `<dir>/__index.js` in a child node and calls handler({}), the way the Lambda runtime does. */
-async function runPackagedHandler(dir: string, env: Record<string, string>, timeoutMs = 20_000): Promise<ChildOutcome> {
-    const resultFile = path.join(dir, "..", "handler-result.json");
-    const script = [
-        "const fs = require('node:fs');",
-        "const [entry, out] = process.argv.slice(1);",
-        "Promise.resolve().then(() => require(entry).handler({}))",
-        "  .then((result) => fs.writeFileSync(out, JSON.stringify({ result: result === undefined ? null : result })),",
-        "        (err) => { fs.writeFileSync(out, JSON.stringify({ error: String(err && err.message || err) })); process.exitCode = 1; });",
-    ].join("\n");
-    const child = spawn(process.execPath, ["-e", script, path.join(dir, "__index.js"), resultFile], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on("close", (c, s) => resolve([c, s])));
-    clearTimeout(timer);
-    let parsed: { result?: unknown; error?: string } = {};
-    try {
-        parsed = JSON.parse(await readFile(resultFile, "utf8")) as typeof parsed;
-    } catch {
-        parsed = {};
-    }
-    return { code, signal, stdout, stderr, ...parsed };
-}
-
-/** The environment the Lambda runtime would give the function, pointed at local servers. */
-function lambdaEnv(variables: Readonly<Record<string, string>>, endpoints: { s3: string; codeartifact: string }, scratch: string): Record<string, string> {
-    return {
-        ...variables,
-        NODE_PATH: path.join(REPO_ROOT, "node_modules"),
-        PATH: process.env.PATH ?? "/usr/bin:/bin",
-        AWS_REGION: "us-west-2",
-        AWS_ACCESS_KEY_ID: "test",
-        AWS_SECRET_ACCESS_KEY: "test",
-        AWS_EC2_METADATA_DISABLED: "true",
-        AWS_CONFIG_FILE: path.join(scratch, "no-aws-config"),
-        AWS_SHARED_CREDENTIALS_FILE: path.join(scratch, "no-aws-credentials"),
-        AWS_ENDPOINT_URL_S3: endpoints.s3,
-        AWS_ENDPOINT_URL_CODEARTIFACT: endpoints.codeartifact,
-    };
-}
-
 /** Every `require("...")` / `require('...')` argument in a source text. */
 function requiredSpecifiers(source: string): string[] {
     return [...source.matchAll(/\brequire\s*\(\s*(["'`])([^"'`]+)\1\s*\)/g)].map((m) => m[2]);
@@ -156,7 +101,8 @@ test("the serialized package runs in a child node with the runtime's SDK and wri
             await writeFile(path.join(dir, name), text);
         }
         const before = Date.now();
-        const outcome = await runPackagedHandler(dir, lambdaEnv(pkg.variables, { s3: s3.endpoint, codeartifact: ca.endpoint }, scratch));
+        const env = lambdaRuntimeEnv({ variables: pkg.variables, region: "us-west-2", endpoints: { s3: s3.endpoint, codeartifact: ca.endpoint }, scratchDir: scratch });
+        const outcome = await runPackagedHandler(dir, env);
         assert.equal(outcome.error, undefined, `handler failed: ${outcome.error}\nstderr: ${outcome.stderr}`);
         assert.equal(outcome.code, 0, `child exited ${outcome.code} (${outcome.signal})\nstderr: ${outcome.stderr}`);
 

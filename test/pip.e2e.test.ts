@@ -14,7 +14,7 @@
 // Nothing is skipped: without `python3 -m pip` or openssl the tests fail (CI installs them).
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -25,6 +25,8 @@ import { parse as parseYaml } from "yaml";
 import { BOOTSTRAP_CONTENT, MWAA_DAGS_MOUNT } from "../component";
 import { ENV } from "../functions/refresh";
 import { startCodeArtifactDouble, type CodeArtifactDouble } from "./support/codeartifactDouble";
+import { lambdaRuntimeEnv, runPackagedHandler, type HandlerOutcome } from "./support/lambdaRuntime";
+import { runProcess, type Proc } from "./support/process";
 import { startPypiIndex, type PypiIndex } from "./support/pypiIndex";
 import { startS3Server, type S3TestServer } from "./support/s3Server";
 import { buildWheel, normalizeProjectName, type Wheel } from "./support/wheel";
@@ -37,37 +39,6 @@ const OTHER_TOKEN = "FAKE.pip-e2e.other+token/=";
 /** The dev stack asks for `your-package`; the local index serves it. */
 const WHEEL_NAME = "your-package";
 const T = { timeout: 45_000 };
-
-interface Proc {
-    readonly code: number | null;
-    readonly signal: NodeJS.Signals | null;
-    readonly stdout: string;
-    readonly stderr: string;
-    readonly timedOut: boolean;
-}
-
-function runProcess(file: string, args: readonly string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<Proc> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        let timedOut = false;
-        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-        const timer = setTimeout(() => {
-            timedOut = true;
-            child.kill("SIGKILL");
-        }, opts.timeoutMs);
-        child.on("error", (err) => {
-            clearTimeout(timer);
-            reject(err);
-        });
-        child.on("close", (code, signal) => {
-            clearTimeout(timer);
-            resolve({ code, signal, stdout, stderr, timedOut });
-        });
-    });
-}
 
 function describe(p: Proc): string {
     return `exit ${p.code}${p.signal ? ` (${p.signal})` : ""}${p.timedOut ? " after TIMEOUT" : ""}\n--- stdout\n${p.stdout}\n--- stderr\n${p.stderr}`;
@@ -182,9 +153,7 @@ function rig(): Promise<Rig> {
     return rigPromise;
 }
 
-interface HandlerRun extends Proc {
-    readonly result?: unknown;
-    readonly error?: string;
+interface HandlerRun extends HandlerOutcome {
     /** The token file as downloaded from s3rver, in the local mirror of the DAGs folder. */
     readonly tokenFile: string;
     readonly tokenFileBody: string;
@@ -196,37 +165,13 @@ function packagedHandlerRun(): Promise<HandlerRun> {
     handlerPromise ??= (async () => {
         const r = await rig();
         const lambdaDir = path.join(r.out, "lambda");
-        const resultFile = path.join(r.tmp, "handler-result.json");
-        const script = [
-            "const fs = require('node:fs');",
-            "const [entry, out] = process.argv.slice(1);",
-            "Promise.resolve().then(() => require(entry).handler({}))",
-            "  .then((result) => fs.writeFileSync(out, JSON.stringify({ result: result === undefined ? null : result })),",
-            "        (err) => { fs.writeFileSync(out, JSON.stringify({ error: String(err && err.message || err) })); process.exitCode = 1; });",
-        ].join("\n");
-        const proc = await runProcess(process.execPath, ["-e", script, path.join(lambdaDir, "__index.js"), resultFile], {
-            cwd: lambdaDir,
-            env: {
-                ...r.variables,
-                NODE_PATH: path.join(REPO_ROOT, "node_modules"),
-                PATH: process.env.PATH ?? "/usr/bin:/bin",
-                AWS_REGION: "us-west-2",
-                AWS_ACCESS_KEY_ID: "test",
-                AWS_SECRET_ACCESS_KEY: "test",
-                AWS_EC2_METADATA_DISABLED: "true",
-                AWS_CONFIG_FILE: path.join(r.tmp, "no-aws-config"),
-                AWS_SHARED_CREDENTIALS_FILE: path.join(r.tmp, "no-aws-credentials"),
-                AWS_ENDPOINT_URL_S3: r.s3.endpoint,
-                AWS_ENDPOINT_URL_CODEARTIFACT: r.ca.endpoint,
-            },
-            timeoutMs: 20_000,
-        });
-        let outcome: { result?: unknown; error?: string } = {};
-        try {
-            outcome = JSON.parse(await readFile(resultFile, "utf8")) as typeof outcome;
-        } catch {
-            outcome = { error: "the child wrote no result" };
-        }
+        const proc = await runPackagedHandler(lambdaDir, lambdaRuntimeEnv({
+            variables: r.variables,
+            region: "us-west-2",
+            endpoints: { s3: r.s3.endpoint, codeartifact: r.ca.endpoint },
+            scratchDir: r.tmp,
+        }));
+        const outcome: { result?: unknown; error?: string } = proc.reported ? proc : { error: "the child wrote no result" };
         assert.equal(outcome.error, undefined, `the packaged handler failed: ${outcome.error}\n${describe(proc)}`);
         assert.equal(proc.code, 0, describe(proc));
 
