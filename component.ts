@@ -12,11 +12,9 @@ import * as sns from "@pulumi/aws/sns";
 import { createHandler } from "./functions/handler";
 import { DEFAULTS, ENV, METRIC_DIMENSION, METRIC_NAME, type IndexOption } from "./functions/refresh";
 import { lambdaTrustPolicy, refreshPolicy } from "./policy";
-import {
-    defaultRefreshIntervalMinutes, failedRefreshesSurvived, maxIntervalMinutesSurviving, REQUIRED_FAILURES_SURVIVED, scheduleExpression,
-    worstCaseTokenSecondsLeft,
-} from "./schedule";
+import { defaultRefreshIntervalMinutes, failedRefreshesSurvived, scheduleExpression, worstCaseTokenSecondsLeft } from "./schedule";
 import { stalenessAlarmWindow } from "./monitoring";
+import { parseSettings } from "./settings";
 
 /** Where MWAA mounts the DAGs folder inside every container. */
 export const MWAA_DAGS_MOUNT = "/usr/local/airflow/dags";
@@ -72,6 +70,36 @@ export interface CodeArtifactTokenRefresherArgs {
     readonly tags?: Readonly<Record<string, string>>;
 }
 
+/**
+ * Valid stand-ins for arguments that are Outputs (known only at deploy time, and then checked by
+ * AWS); every plain value is checked by the same rules as stack configuration.
+ */
+const DEFERRED_ARGS: Readonly<Record<string, string>> = {
+    bucket: "deferred-bucket",
+    domainOwner: "111122223333",
+    codeartifactRegion: "us-east-1",
+    kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000",
+    alarmTopicArn: "arn:aws:sns:us-east-1:111122223333:deferred",
+};
+
+/**
+ * Refuses bad arguments from a program that uses the component directly, with the same single
+ * message `pulumi preview` shows for bad stack configuration (keys prefixed with the component's name).
+ */
+export function checkRefresherArgs(name: string, args: CodeArtifactTokenRefresherArgs): void {
+    const values = args as unknown as Readonly<Record<string, unknown>>;
+    parseSettings((key) => {
+        const value = values[key];
+        if (value === undefined || typeof value === "string") {
+            return value;
+        }
+        if (typeof value === "number" || Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype) {
+            return JSON.stringify(value);
+        }
+        return DEFERRED_ARGS[key];
+    }, { project: name });
+}
+
 /** The `requirements.txt` body: the `-r` line that pulls in the token file, then the user's lines. */
 export function renderRequirements(tokenFileName: string, extraLines: readonly string[]): string {
     return [`-r ${MWAA_DAGS_MOUNT}/${tokenFileName}`, ...extraLines].join("\n") + "\n";
@@ -101,6 +129,7 @@ export class CodeArtifactTokenRefresher extends pulumi.ComponentResource {
     public readonly alarmNames: pulumi.Output<string[]>;
 
     constructor(name: string, args: CodeArtifactTokenRefresherArgs, opts?: pulumi.ComponentResourceOptions) {
+        checkRefresherArgs(name, args);
         super("mwaa-codeartifact:index:TokenRefresher", name, {}, opts);
         const parent = { parent: this };
 
@@ -111,12 +140,6 @@ export class CodeArtifactTokenRefresher extends pulumi.ComponentResource {
         const requirementsKey = args.requirementsKey ?? "requirements.txt";
         const durationSeconds = args.tokenDurationSeconds ?? 43_200;
         const intervalMinutes = args.refreshIntervalMinutes ?? defaultRefreshIntervalMinutes(durationSeconds);
-        if (failedRefreshesSurvived(durationSeconds, intervalMinutes) < REQUIRED_FAILURES_SURVIVED) {
-            throw new pulumi.RunError(
-                `${name}: refreshIntervalMinutes ${intervalMinutes} lets a single missed refresh expire a ${durationSeconds}s token; ` +
-                    `allowed: at most ${maxIntervalMinutesSurviving(durationSeconds, REQUIRED_FAILURES_SURVIVED)}`,
-            );
-        }
         const tags = { ...args.tags };
         const partition = getPartitionOutput({}, parent).partition;
         const accountId = getCallerIdentityOutput({}, parent).accountId;

@@ -218,7 +218,26 @@ test("a custom interval becomes a valid rate expression", async () => {
 
 test("an interval that lets one missed refresh expire the token is refused", () => {
     assert.throws(() => new CodeArtifactTokenRefresher("too-slow", { ...BASE, tokenDurationSeconds: 3600, refreshIntervalMinutes: 31 }),
-        (e: Error) => e instanceof pulumi.RunError && /refreshIntervalMinutes 31/.test(e.message) && /at most 30/.test(e.message));
+        (e: Error) => e instanceof pulumi.RunError && /too-slow:refreshIntervalMinutes: got "31"/.test(e.message) && /from 5 to 30 minutes/.test(e.message));
+});
+
+test("bad arguments from a consuming program fail with one message naming each, before any resource", () => {
+    const before = mocks.registrations.length;
+    assert.throws(() => new CodeArtifactTokenRefresher("consumer", {
+        ...BASE, domain: "Bad_Domain", requirements: ["--index-url https://pypi.org/simple"], tokenDurationSeconds: 60,
+    }), (e: Error) => e instanceof pulumi.RunError &&
+        /\(3 problems\)/.test(e.message) &&
+        /consumer:domain: got "Bad_Domain"/.test(e.message) &&
+        /consumer:requirements\[0\]/.test(e.message) &&
+        /consumer:tokenDurationSeconds: got "60"/.test(e.message));
+    assert.equal(mocks.registrations.length, before);
+});
+
+test("arguments only known at deploy time are left to AWS, plain ones still checked", async () => {
+    const d = await deploy({ bucket: pulumi.output(BUCKET), kmsKeyArn: pulumi.output(`arn:aws:kms:us-west-2:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`) });
+    assert.equal(d.one("aws:s3/bucketObjectv2:BucketObjectv2", "requirements").inputs.bucket, BUCKET);
+    assert.throws(() => new CodeArtifactTokenRefresher("late", { ...BASE, bucket: pulumi.output(BUCKET), repository: "x" }),
+        /late:repository: got "x"/);
 });
 
 test("alarms watch failed refreshes and a token that stops being refreshed, treating silence as breaching", async () => {
