@@ -165,6 +165,9 @@ export class CodeArtifactTokenRefresher extends pulumi.ComponentResource {
             etag: s3Etag(requirementsContent),
             tags,
         }, parent);
+        // Untagged: every PutObject of the function replaces the object's tags, so declared tags
+        // would show as drift after the first refresh. What the function writes it writes the same
+        // way (content type, cache control, encryption), so only its body and metadata change.
         const tokenFile = new s3.BucketObjectv2(`${name}-token-file`, {
             bucket,
             key: tokenKey,
@@ -172,7 +175,6 @@ export class CodeArtifactTokenRefresher extends pulumi.ComponentResource {
             contentType: TOKEN_FILE_CONTENT_TYPE,
             cacheControl: "no-store",
             ...encryption,
-            tags,
         }, { ...parent, ignoreChanges: ["content", "etag", "metadata", "source", "sourceHash"] });
 
         // Function.

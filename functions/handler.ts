@@ -26,7 +26,7 @@ export function createHandler(
     const requestHandler = { connectionTimeout: 3000, requestTimeout: overrides?.requestTimeoutMs ?? 10000, throwOnRequestTimeout: true };
     const clients = {
         codeartifact: new CodeartifactClient({ region: config.region, maxAttempts: 4, requestHandler }),
-        s3: new S3Client({ maxAttempts: 4, requestHandler }),
+        s3: new S3Client({ maxAttempts: 4, requestHandler, followRegionRedirects: true }),
     };
     return () => refreshToken(clients, config);
 }

@@ -94,11 +94,14 @@ test("renderRequirements maps a token file in a subfolder of the DAGs folder", (
 });
 
 test("the token file is bootstrapped without a token and its rewrites never show as drift", async () => {
-    const d = await deploy({ dagsPrefix: "airflow/dags" });
+    const d = await deploy({ dagsPrefix: "airflow/dags", tags: { team: "data" } });
     const file = d.one("aws:s3/bucketObjectv2:BucketObjectv2", "token-file");
     assert.equal(file.inputs.key, "airflow/dags/codeartifact.txt");
     assert.equal(file.inputs.content, BOOTSTRAP_CONTENT);
     assert.equal(file.inputs.serverSideEncryption, "AES256");
+    assert.equal(file.inputs.tags, undefined, "each refresh would wipe declared tags, showing drift");
+    assert.equal(file.inputs.contentType, "text/plain; charset=utf-8", "must match what the function writes");
+    assert.equal(file.inputs.cacheControl, "no-store", "must match what the function writes");
     const ignored = d.options.get(file.name)?.ignoreChanges ?? [];
     for (const prop of ["content", "etag", "metadata"]) {
         assert.ok(ignored.includes(prop), `ignoreChanges lacks ${prop}`);
