@@ -12,9 +12,9 @@ import * as sns from "@pulumi/aws/sns";
 import { createHandler } from "./functions/handler";
 import { DEFAULTS, ENV, METRIC_DIMENSION, METRIC_NAME, type IndexOption } from "./functions/refresh";
 import { lambdaTrustPolicy, refreshPolicy } from "./policy";
-import { defaultRefreshIntervalMinutes, failedRefreshesSurvived, scheduleExpression, worstCaseTokenSecondsLeft } from "./schedule";
+import { failedRefreshesSurvived, scheduleExpression, worstCaseTokenSecondsLeft } from "./schedule";
 import { stalenessAlarmWindow } from "./monitoring";
-import { parseSettings } from "./settings";
+import { parseSettings, type Settings } from "./settings";
 
 /** Where MWAA mounts the DAGs folder inside every container. */
 export const MWAA_DAGS_MOUNT = "/usr/local/airflow/dags";
@@ -83,12 +83,13 @@ const DEFERRED_ARGS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Refuses bad arguments from a program that uses the component directly, with the same single
- * message `pulumi preview` shows for bad stack configuration (keys prefixed with the component's name).
+ * Applies defaults and normalisation to the arguments, refusing bad ones with the same single
+ * message `pulumi preview` shows for bad stack configuration (keys prefixed with the component's
+ * name). For arguments given as Outputs the result holds stand-ins: read those from `args`.
  */
-export function checkRefresherArgs(name: string, args: CodeArtifactTokenRefresherArgs): void {
+export function resolveRefresherArgs(name: string, args: CodeArtifactTokenRefresherArgs): Settings {
     const values = args as unknown as Readonly<Record<string, unknown>>;
-    parseSettings((key) => {
+    return parseSettings((key) => {
         const value = values[key];
         if (value === undefined || typeof value === "string") {
             return value;
@@ -129,18 +130,16 @@ export class CodeArtifactTokenRefresher extends pulumi.ComponentResource {
     public readonly alarmNames: pulumi.Output<string[]>;
 
     constructor(name: string, args: CodeArtifactTokenRefresherArgs, opts?: pulumi.ComponentResourceOptions) {
-        checkRefresherArgs(name, args);
+        const settings = resolveRefresherArgs(name, args);
         super("mwaa-codeartifact:index:TokenRefresher", name, {}, opts);
         const parent = { parent: this };
 
         // Settings, derived.
-        const dagsPrefix = args.dagsPrefix ?? "dags";
-        const tokenFileName = args.tokenFileName ?? "codeartifact.txt";
+        const { dagsPrefix, tokenFileName, requirementsKey, domain, repository } = settings;
         const tokenKey = `${dagsPrefix}/${tokenFileName}`;
-        const requirementsKey = args.requirementsKey ?? "requirements.txt";
-        const durationSeconds = args.tokenDurationSeconds ?? 43_200;
-        const intervalMinutes = args.refreshIntervalMinutes ?? defaultRefreshIntervalMinutes(durationSeconds);
-        const tags = { ...args.tags };
+        const durationSeconds = settings.tokenDurationSeconds;
+        const intervalMinutes = settings.refreshIntervalMinutes;
+        const tags = { ...settings.tags };
         const partition = getPartitionOutput({}, parent).partition;
         const accountId = getCallerIdentityOutput({}, parent).accountId;
         const region = getRegionOutput({}, parent).region;
@@ -155,7 +154,7 @@ export class CodeArtifactTokenRefresher extends pulumi.ComponentResource {
         // S3 objects. requirements.txt never holds a secret, so it stays on SSE-S3 even with a KMS
         // key: only then is its ETag the MD5 of its body, which is what makes a manual edit show
         // up in `pulumi preview --refresh`.
-        const requirementsContent = renderRequirements(tokenFileName, args.requirements ?? []);
+        const requirementsContent = renderRequirements(tokenFileName, settings.requirements);
         const requirements = new s3.BucketObjectv2(`${name}-requirements`, {
             bucket,
             key: requirementsKey,
@@ -178,25 +177,25 @@ export class CodeArtifactTokenRefresher extends pulumi.ComponentResource {
         }, { ...parent, ignoreChanges: ["content", "etag", "metadata", "source", "sourceHash"] });
 
         // Function.
-        const logGroup = new cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays ?? 30, tags }, parent);
+        const logGroup = new cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: settings.logRetentionDays, tags }, parent);
         const role = new iam.Role(`${name}-role`, { assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()), tags }, parent);
         const policyDocument = pulumi
             .all([partition, codeartifactRegion, domainOwner, bucket, logGroup.arn, kmsKeyArn])
             .apply(([partition, codeartifactRegion, domainOwner, bucket, logGroupArn, kmsKeyArn]) =>
                 JSON.stringify(refreshPolicy({
                     partition, codeartifactRegion, domainOwner, bucket, logGroupArn, kmsKeyArn,
-                    domain: args.domain, repository: args.repository, tokenKey,
+                    domain, repository, tokenKey,
                 })));
         const rolePolicy = new iam.RolePolicy(`${name}-policy`, { role: role.id, policy: policyDocument }, parent);
         const environment: Record<string, pulumi.Input<string>> = {
-            [ENV.domain]: args.domain,
+            [ENV.domain]: domain,
             [ENV.domainOwner]: domainOwner,
-            [ENV.repository]: args.repository,
+            [ENV.repository]: repository,
             [ENV.region]: codeartifactRegion,
             [ENV.durationSeconds]: String(durationSeconds),
             [ENV.bucket]: bucket,
             [ENV.key]: tokenKey,
-            [ENV.indexOption]: args.indexOption ?? "index-url",
+            [ENV.indexOption]: settings.indexOption,
             [ENV.metricNamespace]: METRIC_NAMESPACE,
             ...(kmsKeyArn === undefined ? {} : { [ENV.kmsKeyArn]: kmsKeyArn }),
         };
@@ -255,9 +254,9 @@ export class CodeArtifactTokenRefresher extends pulumi.ComponentResource {
         if (args.alarmTopicArn !== undefined) {
             notify.push(args.alarmTopicArn);
         }
-        if (args.alarmEmail !== undefined) {
+        if (settings.alarmEmail !== undefined) {
             const topic = new sns.Topic(`${name}-alarms`, { tags }, parent);
-            new sns.TopicSubscription(`${name}-alarm-email`, { topic: topic.arn, protocol: "email", endpoint: args.alarmEmail }, parent);
+            new sns.TopicSubscription(`${name}-alarm-email`, { topic: topic.arn, protocol: "email", endpoint: settings.alarmEmail }, parent);
             notify.push(topic.arn);
         }
         const errorsAlarm = new cloudwatch.MetricAlarm(`${name}-refresh-failed`, {

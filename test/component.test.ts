@@ -236,6 +236,12 @@ test("bad arguments from a consuming program fail with one message naming each, 
     assert.equal(mocks.registrations.length, before);
 });
 
+test("arguments are normalised like stack configuration: a trailing slash dropped, interval 0 meaning the default", async () => {
+    const d = await deploy({ dagsPrefix: "dags/", refreshIntervalMinutes: 0 });
+    assert.equal(d.one("aws:s3/bucketObjectv2:BucketObjectv2", "token-file").inputs.key, "dags/codeartifact.txt");
+    assert.equal(d.one("aws:cloudwatch/eventRule:EventRule").inputs.scheduleExpression, "rate(4 hours)");
+});
+
 test("arguments only known at deploy time are left to AWS, plain ones still checked", async () => {
     const d = await deploy({ bucket: pulumi.output(BUCKET), kmsKeyArn: pulumi.output(`arn:aws:kms:us-west-2:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`) });
     assert.equal(d.one("aws:s3/bucketObjectv2:BucketObjectv2", "requirements").inputs.bucket, BUCKET);
