@@ -10,7 +10,9 @@ import * as lambda from "@pulumi/aws/lambda";
 import * as s3 from "@pulumi/aws/s3";
 import * as sns from "@pulumi/aws/sns";
 import { createHandler } from "./functions/handler";
-import { DEFAULTS, ENV, METRIC_DIMENSION, METRIC_NAME, type IndexOption } from "./functions/refresh";
+import {
+    DEFAULTS, ENV, METRIC_DIMENSION, METRIC_NAME, TOKEN_FILE_CACHE_CONTROL, TOKEN_FILE_CONTENT_TYPE, type IndexOption,
+} from "./functions/refresh";
 import { lambdaTrustPolicy, refreshPolicy } from "./policy";
 import { failedRefreshesSurvived, scheduleExpression, worstCaseTokenSecondsLeft } from "./schedule";
 import { stalenessAlarmWindow } from "./monitoring";
@@ -22,7 +24,7 @@ export const MWAA_DAGS_MOUNT = "/usr/local/airflow/dags";
 export const METRIC_NAMESPACE = DEFAULTS.metricNamespace;
 /** What the token file holds between its creation and the first refresh, seconds later during `pulumi up`. */
 export const BOOTSTRAP_CONTENT = "# Placeholder written by Pulumi; the refresh function replaces it with a CodeArtifact index URL.\n";
-export const TOKEN_FILE_CONTENT_TYPE = "text/plain; charset=utf-8";
+export { TOKEN_FILE_CONTENT_TYPE };
 
 /**
  * The packages `CallbackFunction` would otherwise zip into the function. The handler only needs the
@@ -172,7 +174,7 @@ export class CodeArtifactTokenRefresher extends pulumi.ComponentResource {
             key: tokenKey,
             content: BOOTSTRAP_CONTENT,
             contentType: TOKEN_FILE_CONTENT_TYPE,
-            cacheControl: "no-store",
+            cacheControl: TOKEN_FILE_CACHE_CONTROL,
             ...encryption,
         }, { ...parent, ignoreChanges: ["content", "etag", "metadata", "source", "sourceHash"] });
 

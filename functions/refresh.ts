@@ -36,9 +36,12 @@ const DEFAULTS = {
     indexOption: "index-url",
     metricNamespace: "MWAA/CodeArtifactToken",
 } as const;
+/** How the token file is written; the component bootstraps it the same way so refreshes never show as drift. */
+const TOKEN_FILE_CONTENT_TYPE = "text/plain; charset=utf-8";
+const TOKEN_FILE_CACHE_CONTROL = "no-store";
 /** Tolerated clock difference between this function and CodeArtifact. */
 const MAX_CLOCK_SKEW_SECONDS = 300;
-export { ENV, METRIC_NAME, METRIC_DIMENSION, DEFAULTS, MAX_CLOCK_SKEW_SECONDS };
+export { ENV, METRIC_NAME, METRIC_DIMENSION, DEFAULTS, MAX_CLOCK_SKEW_SECONDS, TOKEN_FILE_CONTENT_TYPE, TOKEN_FILE_CACHE_CONTROL };
 
 export interface RefreshConfig {
     readonly domain: string;
@@ -194,8 +197,8 @@ export async function refreshToken(
             Bucket: bucket,
             Key: key,
             Body: body,
-            ContentType: "text/plain; charset=utf-8",
-            CacheControl: "no-store",
+            ContentType: TOKEN_FILE_CONTENT_TYPE,
+            CacheControl: TOKEN_FILE_CACHE_CONTROL,
             ...(config.kmsKeyArn ? { ServerSideEncryption: "aws:kms", SSEKMSKeyId: config.kmsKeyArn } : { ServerSideEncryption: "AES256" }),
             Metadata: { "token-expires-at": expiresAt, "refreshed-at": new Date(nowMs).toISOString() },
         }));

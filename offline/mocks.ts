@@ -41,6 +41,17 @@ function shortHash(...parts: string[]): string {
     return createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 7);
 }
 
+/**
+ * Resolves once every resource registration the program has started has reached the mock engine.
+ * It is the SDK's own drain of pending RPCs (what `disconnect` waits on), internal to the SDK, so it
+ * is reached by path rather than imitated with timers.
+ */
+export async function drainRegistrations(): Promise<void> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+    await settings.waitForRPCs();
+}
+
 export class RecordingMocks implements pulumi.runtime.Mocks {
     readonly registrations: Registration[] = [];
     readonly invokes: Invoke[] = [];

@@ -66,7 +66,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type * as Pulumi from "@pulumi/pulumi";
 import { SECRET_PLACEHOLDER, StackConfigError, loadStackConfig, type StackConfig } from "./stackConfig";
-import type { RecordingMocks, Registration } from "./mocks";
+import { drainRegistrations, type RecordingMocks, type Registration } from "./mocks";
 import type { LambdaPackage } from "./lambdaPackage";
 
 /** The mocked caller account. Fixed, whatever the stack's domainOwner. */
@@ -227,9 +227,7 @@ async function evaluate(pulumi: typeof Pulumi, mocks: RecordingMocks, settings: 
         return exports;
     })) ?? {};
 
-    // Every registration (and registerOutputs) has reached the mock engine once the RPC queue drains.
-    const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
-    if (waitForRPCs !== undefined) await waitForRPCs();
+    await drainRegistrations();
 
     const outputs: Record<string, unknown> = {};
     for (const key of Object.keys(stackOutputs)) {

@@ -53,12 +53,7 @@ export interface CodeArtifactBehavior {
     readonly faults: readonly CodeArtifactFault[];
 }
 
-export interface RecordedCodeArtifactRequest {
-    readonly operation: CodeArtifactOperation | undefined;
-    readonly method: string;
-    readonly path: string;
-    readonly query: Readonly<Record<string, string>>;
-    readonly headers: Readonly<http.IncomingHttpHeaders>;
+export interface RecordedCodeArtifactRequest extends Omit<CodeArtifactRequestInfo, "region"> {
     /** What the double did: HTTP status sent, or "hang". */
     readonly outcome: number | "hang";
 }

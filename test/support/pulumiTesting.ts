@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { RecordingMocks } from "../../offline/mocks";
+import { drainRegistrations, RecordingMocks } from "../../offline/mocks";
 
 export const PROJECT = "mwaa-codeartifact-token";
 export const ACCOUNT = "111122223333";
@@ -19,10 +19,4 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
 }
 
 /** Waits until every registration the program started has reached the mock engine. */
-export async function settle(): Promise<void> {
-    // waitForRPCs is the SDK's own drain of pending resource RPCs (used by disconnect); it is
-    // internal, so reach it by path rather than re-implement it with timers.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
-    await settings.waitForRPCs();
-}
+export const settle = drainRegistrations;
