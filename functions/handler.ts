@@ -6,10 +6,12 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- see above */
 import type * as CodeArtifactSdk from "@aws-sdk/client-codeartifact";
 import type * as S3Sdk from "@aws-sdk/client-s3";
-import { readRefreshConfig, refreshToken, RefreshResult } from "./refresh";
+import { HTTP, SDK_MAX_ATTEMPTS } from "./limits";
+import { DEPLOY_EVENT_SOURCE, readRefreshConfig, refreshToken, refreshWaitingForIam, RefreshResult } from "./refresh";
 
 /**
- * Builds the handler. Throws at init when the configuration is invalid.
+ * Builds the handler. Only the invocation `pulumi up` makes waits out IAM propagation; a scheduled
+ * one fails at once and is retried by Lambda's asynchronous retries. Throws at init when the configuration is invalid.
  * Endpoints can be overridden with the standard AWS_ENDPOINT_URL_CODEARTIFACT /
  * AWS_ENDPOINT_URL_S3 variables (read by the SDK itself).
  * `overrides` exists for tests only (a short request timeout).
@@ -23,10 +25,18 @@ export function createHandler(
     const config = readRefreshConfig(env);
     const { CodeartifactClient } = require("@aws-sdk/client-codeartifact") as typeof CodeArtifactSdk;
     const { S3Client } = require("@aws-sdk/client-s3") as typeof S3Sdk;
-    const requestHandler = { connectionTimeout: 3000, requestTimeout: overrides?.requestTimeoutMs ?? 10000, throwOnRequestTimeout: true };
-    const clients = {
-        codeartifact: new CodeartifactClient({ region: config.region, maxAttempts: 4, requestHandler }),
-        s3: new S3Client({ maxAttempts: 4, requestHandler, followRegionRedirects: true }),
+    const requestHandler = {
+        connectionTimeout: HTTP.connectionTimeoutMs,
+        requestTimeout: overrides?.requestTimeoutMs ?? HTTP.requestTimeoutMs,
+        throwOnRequestTimeout: true,
     };
-    return () => refreshToken(clients, config);
+    const clients = {
+        codeartifact: new CodeartifactClient({ region: config.region, maxAttempts: SDK_MAX_ATTEMPTS, requestHandler }),
+        s3: new S3Client({ maxAttempts: SDK_MAX_ATTEMPTS, requestHandler, followRegionRedirects: true }),
+    };
+    return (event?: unknown) => isDeployInvocation(event) ? refreshWaitingForIam(clients, config) : refreshToken(clients, config);
+}
+
+function isDeployInvocation(event: unknown): boolean {
+    return typeof event === "object" && event !== null && (event as { source?: unknown }).source === DEPLOY_EVENT_SOURCE;
 }

@@ -12,6 +12,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- see above; comments inside function bodies would be serialized */
 import type * as CodeArtifactSdk from "@aws-sdk/client-codeartifact";
 import type * as S3Sdk from "@aws-sdk/client-s3";
+import { IAM_PROPAGATION_RETRY_DELAY_MS, IAM_PROPAGATION_WAIT_MS } from "./limits";
 
 export type IndexOption = "index-url" | "extra-index-url";
 
@@ -41,7 +42,12 @@ const TOKEN_FILE_CONTENT_TYPE = "text/plain; charset=utf-8";
 const TOKEN_FILE_CACHE_CONTROL = "no-store";
 /** Tolerated clock difference between this function and CodeArtifact. */
 const MAX_CLOCK_SKEW_SECONDS = 300;
-export { ENV, METRIC_NAME, METRIC_DIMENSION, DEFAULTS, MAX_CLOCK_SKEW_SECONDS, TOKEN_FILE_CONTENT_TYPE, TOKEN_FILE_CACHE_CONTROL };
+/** `source` of the event `pulumi up` invokes the function with; only that invocation waits for IAM propagation. */
+const DEPLOY_EVENT_SOURCE = "pulumi-up";
+export {
+    ENV, METRIC_NAME, METRIC_DIMENSION, DEFAULTS, MAX_CLOCK_SKEW_SECONDS, TOKEN_FILE_CONTENT_TYPE, TOKEN_FILE_CACHE_CONTROL,
+    DEPLOY_EVENT_SOURCE,
+};
 
 export interface RefreshConfig {
     readonly domain: string;
@@ -136,14 +142,26 @@ interface AwsLikeError {
     readonly $metadata?: { readonly httpStatusCode?: number };
 }
 
+function awsErrorCode(err: unknown): string {
+    const e = (err ?? {}) as AwsLikeError;
+    return String(e.Code ?? e.name ?? "Error");
+}
+
+const ACCESS_DENIED = /AccessDenied|Forbidden/i;
+
+/** Whether a refresh failed on an access denial (the wrapped AWS error is the `cause`). */
+export function isAccessDenied(err: unknown): boolean {
+    return err instanceof Error && ACCESS_DENIED.test(awsErrorCode(err.cause));
+}
+
 /** Wraps an AWS error into a clear Error (original kept as `cause`); `secret` is redacted from the text. */
 function describeAwsError(err: unknown, action: string, permission: string, config: RefreshConfig, secret?: string): Error {
     const e = (err ?? {}) as AwsLikeError;
-    const code = String(e.Code ?? e.name ?? "Error");
+    const code = awsErrorCode(err);
     let detail = String(e.message ?? err);
     if (secret) for (const s of [secret, encodeURIComponent(secret)]) detail = detail.split(s).join("***");
     const status = e.$metadata?.httpStatusCode;
-    if (!/AccessDenied|Forbidden/i.test(code)) return new Error(`${action} failed: ${code}${status ? ` (HTTP ${status})` : ""}: ${detail}`, { cause: err });
+    if (!ACCESS_DENIED.test(code)) return new Error(`${action} failed: ${code}${status ? ` (HTTP ${status})` : ""}: ${detail}`, { cause: err });
     if (/kms/i.test(code + detail) && permission.startsWith("s3:")) permission = `kms:GenerateDataKey on ${config.kmsKeyArn ?? "the bucket's KMS key"}`;
     else if (/sts:GetServiceBearerToken/.test(detail)) permission = `sts:GetServiceBearerToken (for domain ${config.domain})`;
     return new Error(`${action} failed: access denied, missing permission ${permission}. ${code}: ${detail}`, { cause: err });
@@ -157,7 +175,7 @@ function describeAwsError(err: unknown, action: string, permission: string, conf
 export async function refreshToken(
     clients: RefreshClients,
     config: RefreshConfig,
-    deps?: { now?: () => number; log?: (line: string) => void },
+    deps?: RefreshDeps,
 ): Promise<RefreshResult> {
     const now = deps?.now ?? Date.now;
     const log = deps?.log ?? ((line: string) => void process.stdout.write(line + "\n"));
@@ -221,4 +239,37 @@ export async function refreshToken(
         Repository: `${domain}/${repository}`,
     }));
     return { bucket, key, endpoint, expiresAt, secondsLeft, ...(versionId ? { versionId } : {}) };
+}
+
+export interface RefreshDeps {
+    readonly now?: () => number;
+    readonly log?: (line: string) => void;
+    readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The deploy-time refresh. Its role policy may have been created seconds earlier, and IAM
+ * propagates a new policy within seconds to a couple of minutes, so an access denial is retried
+ * for at most IAM_PROPAGATION_WAIT_MS. Any other error fails at once, and a denial that outlasts
+ * the wait fails with the same clear message, saying how long it waited.
+ */
+export async function refreshWaitingForIam(clients: RefreshClients, config: RefreshConfig, deps?: RefreshDeps): Promise<RefreshResult> {
+    const now = deps?.now ?? Date.now;
+    const log = deps?.log ?? ((line: string) => void process.stdout.write(line + "\n"));
+    const sleep = deps?.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    const started = now();
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await refreshToken(clients, config, deps);
+        } catch (err) {
+            const waitedMs = now() - started;
+            if (!isAccessDenied(err)) throw err;
+            if (waitedMs + IAM_PROPAGATION_RETRY_DELAY_MS > IAM_PROPAGATION_WAIT_MS) {
+                const message = (err as Error).message;
+                throw new Error(`${message} (still denied after ${attempt} attempts over ${Math.round(waitedMs / 1000)} s of waiting for IAM propagation)`, { cause: err });
+            }
+            log(`Attempt ${attempt} was denied; retrying in ${IAM_PROPAGATION_RETRY_DELAY_MS / 1000} s in case IAM is still propagating this deployment's role policy: ${(err as Error).message}`);
+            await sleep(IAM_PROPAGATION_RETRY_DELAY_MS);
+        }
+    }
 }

@@ -29,7 +29,7 @@ const FAKE_TOKEN = "FAKE.artifact-token+slash/equals==";
 const T = { timeout: 30_000 };
 
 const MAX_FILES = 3;
-const MAX_ZIPPED_BYTES = 4096;
+const MAX_ZIPPED_BYTES = 5120;
 
 interface Package {
     readonly fn: Registration;

@@ -255,6 +255,23 @@ test("five concurrent invocations leave a valid file", T, async (t) => {
     });
 });
 
+test("the deploy-time invocation (source pulumi-up) waits out a denial while IAM propagates; a scheduled one does not", T, async (t) => {
+    await withRig(t, async (rig) => {
+        const denial = { operation: "GetAuthorizationToken", status: 403, errorType: "AccessDeniedException", times: 1,
+            message: "User: arn:aws:sts::111122223333:assumed-role/fn/x is not authorized to perform: codeartifact:GetAuthorizationToken" } as const;
+        const handler = createHandler(rig.env);
+        rig.ca.setBehavior({ faults: [denial] });
+        const scheduled = await rig.invoke(() => handler({ source: "schedule" }));
+        assertCleanFailure(scheduled, /missing permission codeartifact:GetAuthorizationToken/);
+        rig.ca.setBehavior({ faults: [denial] });
+        const deploy = await rig.invoke(() => handler({ source: "pulumi-up" }));
+        assert.equal(deploy.error, undefined);
+        assert.deepEqual(rig.ca.requests.filter((r) => r.operation === "GetAuthorizationToken").map((r) => r.outcome), [403, 403, 200]);
+        assert.match(deploy.stdout[0], /^Attempt 1 was denied; retrying in 5 s/);
+        assert.equal(await rig.body(), EXPECTED_BODY);
+    });
+});
+
 test("createHandler throws at init, naming the invalid variables, before any request", T, async (t) => {
     await withRig(t, (rig) => {
         assert.throws(() => createHandler({ ...rig.env, [ENV.bucket]: undefined, [ENV.indexOption]: "bogus" }),

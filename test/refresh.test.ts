@@ -17,8 +17,10 @@ import {
     RefreshConfig,
     readRefreshConfig,
     refreshToken,
+    refreshWaitingForIam,
     renderTokenFile,
 } from "../functions/refresh";
+import { IAM_PROPAGATION_RETRY_DELAY_MS, IAM_PROPAGATION_WAIT_MS } from "../functions/limits";
 
 // Recognisable fake token: must never leak into an error message or a log line.
 const FAKE_TOKEN = "FAKE-TOKEN-c0ffee-do-not-leak";
@@ -460,4 +462,78 @@ test("readRefreshConfig rejects a metric namespace in the reserved AWS/ space", 
 test("readRefreshConfig rejects a malformed domain owner and KMS ARN together", () => {
     assert.throws(() => readRefreshConfig({ ...FULL_ENV, [ENV.domainOwner]: "1234", [ENV.kmsKeyArn]: "my-key" }),
         (err: Error) => /CODEARTIFACT_DOMAIN_OWNER must be a 12-digit AWS account id/.test(err.message) && /KMS_KEY_ARN must be a KMS key or alias ARN/.test(err.message));
+});
+
+// ---------------------------------------------------------------------------------------------
+// The deploy-time refresh waits out IAM propagation, and nothing else
+// ---------------------------------------------------------------------------------------------
+
+/** Runs refreshWaitingForIam on a fake clock that only sleep() advances. */
+function runWaiting(s: Setup) {
+    let clock = NOW;
+    const sleeps: number[] = [];
+    const result = refreshWaitingForIam(s.clients, CONFIG, {
+        now: () => clock,
+        log: (l) => s.logs.push(l),
+        sleep: (ms) => {
+            sleeps.push(ms);
+            clock += ms;
+            return Promise.resolve();
+        },
+    });
+    return { result, sleeps, elapsed: () => clock - NOW };
+}
+
+test("deploy-time refresh: a role policy still propagating (first calls denied) succeeds without a rerun", async () => {
+    const s = setup();
+    s.ca.on(GetAuthorizationTokenCommand)
+        .rejectsOnce(codeartifactDenied("codeartifact:GetAuthorizationToken"))
+        .rejectsOnce(codeartifactDenied("codeartifact:GetAuthorizationToken"))
+        .resolves({ authorizationToken: FAKE_TOKEN, expiration: new Date(NOW + 43200 * 1000 + 2 * IAM_PROPAGATION_RETRY_DELAY_MS) });
+    const run = runWaiting(s);
+    const result = await run.result;
+    assert.equal(result.key, CONFIG.key);
+    assert.deepEqual(run.sleeps, [IAM_PROPAGATION_RETRY_DELAY_MS, IAM_PROPAGATION_RETRY_DELAY_MS]);
+    assert.equal(s.puts().length, 1);
+    const retries = s.logs.filter((l) => l.startsWith("Attempt "));
+    assert.equal(retries.length, 2);
+    assert.match(retries[0], /^Attempt 1 was denied; retrying in 5 s .*missing permission codeartifact:GetAuthorizationToken/);
+    for (const line of s.logs) assertNoToken(line);
+});
+
+test("deploy-time refresh: an S3 denial (policy not yet propagated to S3) is waited out too", async () => {
+    const s = setup();
+    s.s3.on(PutObjectCommand).rejectsOnce(s3Error("AccessDenied", "Access Denied", 403)).resolves({ VersionId: "v2" });
+    const run = runWaiting(s);
+    assert.equal((await run.result).versionId, "v2");
+    assert.equal(run.sleeps.length, 1);
+});
+
+test("deploy-time refresh: a denial that outlasts the wait fails with the clear message and how long it waited", async () => {
+    const s = setup();
+    s.ca.on(GetAuthorizationTokenCommand).rejects(codeartifactDenied("codeartifact:GetAuthorizationToken"));
+    const run = runWaiting(s);
+    await assert.rejects(run.result, (err: Error) => {
+        assert.match(err.message, /missing permission codeartifact:GetAuthorizationToken on domain your_domain/);
+        assert.match(err.message, /still denied after 25 attempts over 120 s of waiting for IAM propagation/);
+        return true;
+    });
+    assert.ok(run.elapsed() <= IAM_PROPAGATION_WAIT_MS, `waited ${run.elapsed()} ms`);
+    assert.equal(s.puts().length, 0);
+});
+
+test("deploy-time refresh: any other error fails at once, unwrapped", async () => {
+    const s = setup({ endpoint: "http://insecure.example.com/pypi/r/" });
+    const run = runWaiting(s);
+    await assert.rejects(run.result, /not a plain https URL/);
+    assert.deepEqual(run.sleeps, []);
+});
+
+test("a scheduled refresh does not wait: a denial fails at once", async () => {
+    const s = setup();
+    s.ca.on(GetAuthorizationTokenCommand).rejectsOnce(codeartifactDenied("codeartifact:GetAuthorizationToken")).resolves({
+        authorizationToken: FAKE_TOKEN, expiration: new Date(NOW + 43200 * 1000),
+    });
+    await assert.rejects(s.run(), /missing permission codeartifact:GetAuthorizationToken/);
+    assert.equal(s.puts().length, 0);
 });
