@@ -10,13 +10,16 @@ import * as lambda from "@pulumi/aws/lambda";
 import * as s3 from "@pulumi/aws/s3";
 import * as sns from "@pulumi/aws/sns";
 import { createHandler } from "./functions/handler";
+import { functionTimeoutSeconds } from "./functions/limits";
 import {
-    DEFAULTS, ENV, METRIC_DIMENSION, METRIC_NAME, TOKEN_FILE_CACHE_CONTROL, TOKEN_FILE_CONTENT_TYPE, type IndexOption,
+    DEFAULTS, DEPLOY_EVENT_SOURCE, ENV, METRIC_DIMENSION, METRIC_NAME, TOKEN_FILE_CACHE_CONTROL, TOKEN_FILE_CONTENT_TYPE,
+    type IndexOption,
 } from "./functions/refresh";
+import { DESCRIPTION_LIMITS, fitText, refresherNameProblems } from "./naming";
 import { lambdaTrustPolicy, refreshPolicy } from "./policy";
 import { failedRefreshesSurvived, scheduleExpression, worstCaseTokenSecondsLeft } from "./schedule";
 import { stalenessAlarmWindow } from "./monitoring";
-import { parseSettings, type Settings } from "./settings";
+import { parseSettings, SettingsError, type Settings } from "./settings";
 
 /** Where MWAA mounts the DAGs folder inside every container. */
 export const MWAA_DAGS_MOUNT = "/usr/local/airflow/dags";
@@ -31,6 +34,22 @@ export { TOKEN_FILE_CONTENT_TYPE };
  * AWS SDK v3 clients, which the Lambda Node.js runtime provides, so nothing from node_modules ships.
  */
 export const PACKAGES_LEFT_TO_THE_RUNTIME = ["@pulumi/pulumi", "@pulumi/aws", "@aws-sdk/client-codeartifact", "@aws-sdk/client-s3"];
+
+/** The function's runtime: Node.js 24 (Node.js 22 leaves maintenance in April 2027). */
+export const FUNCTION_RUNTIME = lambda.Runtime.NodeJS24dX;
+
+/**
+ * Every `BucketObjectv2` input that makes the AWS provider upload the object again on update
+ * (`hasObjectContentChanges` in terraform-provider-aws `internal/service/s3/object.go`), plus the
+ * tags. The provider never reads the body back, so an update would upload the bootstrap text held
+ * in state over the live token: after creation only the function writes the token file. Changing
+ * the bucket or the key replaces the object instead.
+ */
+export const TOKEN_FILE_IGNORED_CHANGES: readonly string[] = Object.freeze([
+    "bucketKeyEnabled", "cacheControl", "checksumAlgorithm", "content", "contentBase64", "contentDisposition",
+    "contentEncoding", "contentLanguage", "contentType", "etag", "kmsKeyId", "metadata", "serverSideEncryption",
+    "source", "sourceHash", "storageClass", "websiteRedirect", "tags", "tagsAll",
+]);
 
 export interface CodeArtifactTokenRefresherArgs {
     /** Name of the MWAA environment's existing, versioned S3 bucket. */
@@ -90,6 +109,11 @@ const DEFERRED_ARGS: Readonly<Record<string, string>> = {
  * name). For arguments given as Outputs the result holds stand-ins: read those from `args`.
  */
 export function resolveRefresherArgs(name: string, args: CodeArtifactTokenRefresherArgs): Settings {
+    const nameProblems = refresherNameProblems(name);
+    if (nameProblems.length > 0) {
+        throw new SettingsError([{ key: "name", given: JSON.stringify(name), allowed: `a component name of ${nameProblems.join(", ")}` }],
+            { project: "CodeArtifactTokenRefresher" });
+    }
     const values = args as unknown as Readonly<Record<string, unknown>>;
     return parseSettings((key) => {
         const value = values[key];
@@ -153,30 +177,20 @@ export class CodeArtifactTokenRefresher extends pulumi.ComponentResource {
             ? { serverSideEncryption: "AES256" }
             : { serverSideEncryption: "aws:kms", kmsKeyId: kmsKeyArn };
 
-        // S3 objects. requirements.txt never holds a secret, so it stays on SSE-S3 even with a KMS
-        // key: only then is its ETag the MD5 of its body, which is what makes a manual edit show
-        // up in `pulumi preview --refresh`.
-        const requirementsContent = renderRequirements(tokenFileName, settings.requirements);
-        const requirements = new s3.BucketObjectv2(`${name}-requirements`, {
-            bucket,
-            key: requirementsKey,
-            content: requirementsContent,
-            contentType: TOKEN_FILE_CONTENT_TYPE,
-            serverSideEncryption: "AES256",
-            etag: s3Etag(requirementsContent),
-            tags,
-        }, parent);
-        // Untagged: every PutObject of the function replaces the object's tags, so declared tags
-        // would show as drift after the first refresh. What the function writes it writes the same
-        // way (content type, cache control, encryption), so only its body and metadata change.
+        // S3 objects. The token file is written by Pulumi once, at creation; from then on only the
+        // function writes it (TOKEN_FILE_IGNORED_CHANGES). It is untagged, provider default tags
+        // included, because every PutObject of the function drops an object's tags. Both objects are
+        // kept on destroy and replacement: the provider would delete every version of the key,
+        // including the requirements.txt version the MWAA environment pins.
         const tokenFile = new s3.BucketObjectv2(`${name}-token-file`, {
             bucket,
             key: tokenKey,
             content: BOOTSTRAP_CONTENT,
             contentType: TOKEN_FILE_CONTENT_TYPE,
             cacheControl: TOKEN_FILE_CACHE_CONTROL,
+            overrideProvider: { defaultTags: { tags: {} } },
             ...encryption,
-        }, { ...parent, ignoreChanges: ["content", "etag", "metadata", "source", "sourceHash"] });
+        }, { ...parent, ignoreChanges: [...TOKEN_FILE_IGNORED_CHANGES], retainOnDelete: true });
 
         // Function.
         const logGroup = new cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: settings.logRetentionDays, tags }, parent);
@@ -202,34 +216,46 @@ export class CodeArtifactTokenRefresher extends pulumi.ComponentResource {
             ...(kmsKeyArn === undefined ? {} : { [ENV.kmsKeyArn]: kmsKeyArn }),
         };
         const fn = new lambda.CallbackFunction(`${name}-function`, {
-            description: `Refreshes the CodeArtifact token in s3 object ${tokenKey} for MWAA`,
+            description: fitText(`Refreshes the CodeArtifact token in s3 object ${tokenKey} for MWAA`, DESCRIPTION_LIMITS.lambdaFunction),
             callbackFactory: () => createHandler(process.env),
             role,
-            runtime: lambda.Runtime.NodeJS22dX,
+            runtime: FUNCTION_RUNTIME,
             architectures: ["arm64"],
             memorySize: 256,
-            timeout: 60,
+            timeout: functionTimeoutSeconds(),
             environment: { variables: environment },
             loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
             codePathOptions: { extraExcludePackages: [...PACKAGES_LEFT_TO_THE_RUNTIME] },
             tags,
         }, { ...parent, dependsOn: [rolePolicy] });
-        // Refresh once during `pulumi up`, and again whenever code, settings or permissions change,
-        // so that a broken policy or endpoint fails the deployment instead of production hours later.
+        // Refresh once during `pulumi up`, and again whenever anything the function runs with
+        // changes, so that a broken runtime, policy or endpoint fails the deployment instead of a
+        // worker hours later.
         const firstRefresh = new lambda.Invocation(`${name}-first-refresh`, {
             functionName: fn.name,
-            input: JSON.stringify({ source: "pulumi-up" }),
-            triggers: {
-                code: fn.codeSha256,
-                environment: pulumi.jsonStringify(environment),
-                policy: policyDocument,
-            },
+            input: JSON.stringify({ source: DEPLOY_EVENT_SOURCE }),
+            triggers: invocationTriggers(fn, policyDocument),
         }, { ...parent, dependsOn: [tokenFile, rolePolicy, logGroup], additionalSecretOutputs: ["result"] });
+
+        // requirements.txt is written only once the token file holds a real token, so an MWAA
+        // environment wired to requirementsVersionId never updates before that. It never holds a
+        // secret, so it stays on SSE-S3 even with a KMS key: only then is its ETag the MD5 of its
+        // body, which is what makes a manual edit show up in `pulumi preview --refresh`.
+        const requirementsContent = renderRequirements(tokenFileName, settings.requirements);
+        const requirements = new s3.BucketObjectv2(`${name}-requirements`, {
+            bucket,
+            key: requirementsKey,
+            content: requirementsContent,
+            contentType: TOKEN_FILE_CONTENT_TYPE,
+            serverSideEncryption: "AES256",
+            etag: s3Etag(requirementsContent),
+            tags,
+        }, { ...parent, dependsOn: [firstRefresh], retainOnDelete: true });
 
         // Schedule.
         const expression = scheduleExpression(intervalMinutes);
         const rule = new cloudwatch.EventRule(`${name}-schedule`, {
-            description: `Refreshes the CodeArtifact token for MWAA, ${expression}`,
+            description: fitText(`Refreshes the CodeArtifact token for MWAA, ${expression}`, DESCRIPTION_LIMITS.eventRule),
             scheduleExpression: expression,
             tags,
         }, parent);
@@ -262,7 +288,9 @@ export class CodeArtifactTokenRefresher extends pulumi.ComponentResource {
             notify.push(topic.arn);
         }
         const errorsAlarm = new cloudwatch.MetricAlarm(`${name}-refresh-failed`, {
-            alarmDescription: `A CodeArtifact token refresh for s3 object ${tokenKey} failed; the previous token stays in place until it expires.`,
+            alarmDescription: fitText(
+                `A CodeArtifact token refresh for s3 object ${tokenKey} failed; the previous token stays in place until it expires.`,
+                DESCRIPTION_LIMITS.metricAlarm),
             namespace: "AWS/Lambda",
             metricName: "Errors",
             dimensions: { FunctionName: fn.name },
@@ -277,8 +305,14 @@ export class CodeArtifactTokenRefresher extends pulumi.ComponentResource {
             tags,
         }, parent);
         const window = stalenessAlarmWindow(durationSeconds, intervalMinutes);
+        // Missing data is "missing", not "breaching": a new alarm sees no datapoint until the first
+        // refresh's EMF line is ingested, and "breaching" would page at every first deploy. With
+        // "missing" a silent function moves the alarm to INSUFFICIENT_DATA, notified like ALARM.
         const staleAlarm = new cloudwatch.MetricAlarm(`${name}-token-stale`, {
-            alarmDescription: pulumi.interpolate`No fresh CodeArtifact token reached s3://${bucket}/${tokenKey} for ${window.evaluationPeriods} periods of ${window.periodSeconds}s; the current token expires in about ${Math.round(window.tokenSecondsLeftWhenAlarmFires / 60)} minutes at worst.`,
+            alarmDescription: bucket.apply((b) => fitText(
+                `No fresh CodeArtifact token reached s3://${b}/${tokenKey} for ${window.evaluationPeriods} periods of ${window.periodSeconds}s ` +
+                `(INSUFFICIENT_DATA: the function reported nothing at all); the current token expires in about ` +
+                `${Math.round(window.tokenSecondsLeftWhenAlarmFires / 60)} minutes at worst.`, DESCRIPTION_LIMITS.metricAlarm)),
             namespace: METRIC_NAMESPACE,
             metricName: METRIC_NAME,
             dimensions: { [METRIC_DIMENSION]: pulumi.interpolate`s3://${bucket}/${tokenKey}` },
@@ -288,9 +322,10 @@ export class CodeArtifactTokenRefresher extends pulumi.ComponentResource {
             datapointsToAlarm: window.evaluationPeriods,
             threshold: window.thresholdSeconds,
             comparisonOperator: "LessThanThreshold",
-            treatMissingData: "breaching",
+            treatMissingData: STALE_ALARM_MISSING_DATA,
             alarmActions: notify,
             okActions: notify,
+            insufficientDataActions: notify,
             tags,
         }, { ...parent, dependsOn: [firstRefresh] });
 
@@ -320,4 +355,33 @@ export class CodeArtifactTokenRefresher extends pulumi.ComponentResource {
             alarmNames: this.alarmNames,
         });
     }
+}
+
+/** How the staleness alarm treats missing data; see the component's alarm section and monitoring.ts. */
+export const STALE_ALARM_MISSING_DATA = "missing";
+
+/**
+ * Everything the function runs with. A change to any of these re-runs the deploy-time refresh, so
+ * that a function broken by it fails `pulumi up`. Read from the function's outputs, so any change,
+ * including one made outside Pulumi and found by refresh, counts.
+ */
+export function invocationTriggers(fn: lambda.Function, policyDocument: pulumi.Input<string>): Record<string, pulumi.Input<string>> {
+    return {
+        code: fn.codeSha256,
+        configuration: pulumi.jsonStringify({
+            runtime: fn.runtime,
+            architectures: fn.architectures,
+            memorySize: fn.memorySize,
+            timeout: fn.timeout,
+            role: fn.role,
+            handler: fn.handler,
+            environment: fn.environment,
+            loggingConfig: fn.loggingConfig,
+            layers: fn.layers,
+            ephemeralStorage: fn.ephemeralStorage,
+            vpcConfig: fn.vpcConfig,
+            kmsKeyArn: fn.kmsKeyArn,
+        }),
+        policy: policyDocument,
+    };
 }

@@ -1,9 +1,11 @@
 /**
  * Pure sizing of the staleness alarm. The handler emits `TokenSecondsLeft` after every successful
- * refresh; the alarm treats missing data as breaching, so it also fires when the function stops
- * being invoked at all. The window must be longer than one refresh interval (no false alarm
- * between two healthy refreshes) and short enough that the alarm fires while the last token is
- * still valid.
+ * refresh. The alarm treats missing data as "missing": a window with no datapoint at all moves it
+ * to INSUFFICIENT_DATA, which notifies like ALARM, so it also reports a function that stopped being
+ * invoked; and a brand-new alarm, which has seen nothing yet, stays in its initial INSUFFICIENT_DATA
+ * instead of paging ("breaching" would put it in ALARM at every first deploy). The window must be
+ * longer than one refresh interval (no false alarm between two healthy refreshes) and short enough
+ * that the alarm fires while the last token is still valid.
  */
 
 export interface StalenessAlarmWindow {
@@ -43,4 +45,42 @@ export function stalenessAlarmWindow(tokenDurationSeconds: number, refreshInterv
         `no staleness alarm window fits a ${tokenDurationSeconds}s token refreshed every ${refreshIntervalMinutes} minutes; ` +
             `shorten refreshIntervalMinutes`,
     );
+}
+
+export type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
+
+/** A datapoint of `TokenSecondsLeft`: when it was measured and when CloudWatch made it visible. */
+export interface Datapoint {
+    readonly timestampSeconds: number;
+    readonly ingestedAtSeconds: number;
+    readonly value: number;
+}
+
+/**
+ * A model of one CloudWatch evaluation of the staleness alarm at `atSeconds`, enough to reason
+ * about its timeline: the N complete periods before `atSeconds`, each the Maximum of the datapoints
+ * visible by then; an alarm with DatapointsToAlarm = EvaluationPeriods = N.
+ * - all periods missing: ALARM under "breaching", INSUFFICIENT_DATA under "missing";
+ * - otherwise ALARM when every period that counts breaches ("breaching" counts missing periods as
+ *   breaching, "missing" leaves them out), else OK.
+ */
+export function evaluateStalenessAlarm(
+    window: StalenessAlarmWindow,
+    treatMissingData: "breaching" | "missing",
+    datapoints: readonly Datapoint[],
+    atSeconds: number,
+): AlarmState {
+    const end = Math.floor(atSeconds / window.periodSeconds) * window.periodSeconds;
+    const periods: (number | undefined)[] = [];
+    for (let i = window.evaluationPeriods; i >= 1; i--) {
+        const start = end - i * window.periodSeconds;
+        const values = datapoints
+            .filter((d) => d.ingestedAtSeconds <= atSeconds && d.timestampSeconds >= start && d.timestampSeconds < start + window.periodSeconds)
+            .map((d) => d.value);
+        periods.push(values.length === 0 ? undefined : Math.max(...values));
+    }
+    const present = periods.filter((v): v is number => v !== undefined);
+    if (present.length === 0) return treatMissingData === "breaching" ? "ALARM" : "INSUFFICIENT_DATA";
+    const counted = treatMissingData === "breaching" ? periods : present;
+    return counted.every((v) => v === undefined || v < window.thresholdSeconds) ? "ALARM" : "OK";
 }

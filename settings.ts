@@ -122,8 +122,14 @@ export const LOG_RETENTION_DAYS: readonly number[] = Object.freeze([
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ]);
 
-export const MAX_TAGS = 50;
+/** S3 object tags are limited to 10, provider default tags included; requirements.txt carries them. */
+export const MAX_TAGS = 10;
 const MAX_S3_KEY_BYTES = 1024;
+/**
+ * The token key names the metric dimension `s3://<bucket>/<key>`, whose value CloudWatch limits to
+ * 1024 characters; with the longest bucket name (63) that leaves 955 for the key.
+ */
+export const MAX_TOKEN_KEY_BYTES = 1024 - "s3://".length - 63 - "/".length;
 const GIVEN_MAX_CHARS = 60;
 
 export interface SettingsProblem {
@@ -146,6 +152,8 @@ export interface ParseContext {
      * Pulumi CLI accepts silently).
      */
     readonly setKeys?: readonly string[];
+    /** Keys of the AWS provider's `aws:defaultTags`, which requirements.txt receives besides `tags`. */
+    readonly providerDefaultTagKeys?: readonly string[];
 }
 
 /** One line per problem, after a header line; see formatSettingsProblems. */
@@ -417,8 +425,8 @@ export function parseSettings(get: (key: string) => string | undefined, context:
         if (!v.endsWith(".txt") || v.endsWith("/.txt") || v === ".txt") {
             broken.push('a name ending in ".txt" (the DAG processor must never treat it as a DAG or DAG zip)');
         }
-        if (broken.length === 0 && Buffer.byteLength(`${dagsPrefix}/${v}`, "utf8") > MAX_S3_KEY_BYTES) {
-            broken.push(`a full key ${dagsPrefix}/<name> of at most ${MAX_S3_KEY_BYTES} bytes`);
+        if (broken.length === 0 && Buffer.byteLength(`${dagsPrefix}/${v}`, "utf8") > MAX_TOKEN_KEY_BYTES) {
+            broken.push(`a full key ${dagsPrefix}/<name> of at most ${MAX_TOKEN_KEY_BYTES} bytes (it names a CloudWatch metric dimension)`);
         }
         return phrase("a file name or sub-path under the DAGs folder with", broken);
     });
@@ -564,8 +572,10 @@ export function parseSettings(get: (key: string) => string | undefined, context:
                 problem("tags", raw, 'a JSON object of tag keys to string values, e.g. {"team":"data-platform"}');
             } else {
                 const entries = Object.entries(parsed as Record<string, unknown>);
-                if (entries.length > MAX_TAGS) {
-                    problem("tags", raw, `at most ${MAX_TAGS} tags`);
+                const defaultKeys = (context.providerDefaultTagKeys ?? []).filter((k) => !(k in parsed));
+                if (entries.length + defaultKeys.length > MAX_TAGS) {
+                    const counted = defaultKeys.length === 0 ? "" : `, counting the ${defaultKeys.length} other keys of aws:defaultTags`;
+                    problem("tags", raw, `at most ${MAX_TAGS} tags${counted} (requirements.txt is tagged, and S3 objects take at most ${MAX_TAGS})`);
                 }
                 for (const [key, value] of entries) {
                     const broken = tagProblems(key, value);
@@ -631,5 +641,18 @@ export function readSettings(config: pulumi.Config = new pulumi.Config()): Setti
         stack: pulumi.getStack(),
         project: config.name,
         setKeys,
+        providerDefaultTagKeys: providerDefaultTagKeys(),
     });
+}
+
+/** Keys of `aws:defaultTags.tags` in the stack's config; none when unset or not an object (the provider reports that). */
+export function providerDefaultTagKeys(): string[] {
+    const raw = pulumi.runtime.allConfig()["aws:defaultTags"];
+    if (raw === undefined) return [];
+    try {
+        const tags = (JSON.parse(raw) as { tags?: unknown } | null)?.tags;
+        return typeof tags === "object" && tags !== null && !Array.isArray(tags) ? Object.keys(tags) : [];
+    } catch {
+        return [];
+    }
 }

@@ -1,49 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { ACCOUNT, installMocks, settle, valueOf } from "./support/pulumiTesting";
-import { BOOTSTRAP_CONTENT, CodeArtifactTokenRefresher, type CodeArtifactTokenRefresherArgs, renderRequirements, s3Etag } from "../component";
+import { ACCOUNT, installMocks, valueOf } from "./support/pulumiTesting";
+import { BASE, BUCKET, type Deployed, deployer, dependsOnUrns } from "./support/deploy";
+import { BOOTSTRAP_CONTENT, CodeArtifactTokenRefresher, renderRequirements, s3Etag } from "../component";
+import { functionTimeoutSeconds } from "../functions/limits";
 import { ENV } from "../functions/refresh";
-import type { Registration } from "../offline/mocks";
 import type { PolicyDocument, TrustPolicyDocument } from "../policy";
 
 const mocks = installMocks();
 
-const BUCKET = "airflow-dev-111122223333-us-west-2";
-const BASE: CodeArtifactTokenRefresherArgs = {
-    bucket: BUCKET,
-    domain: "your-domain",
-    repository: "your_repo",
-};
-
-interface Deployed {
-    readonly refresher: CodeArtifactTokenRefresher;
-    readonly resources: Registration[];
-    readonly options: Map<string, pulumi.ResourceOptions>;
-    one(type: string, suffix?: string): Registration;
-}
-
-let counter = 0;
-/** Deploys one component under a unique name and returns what reached the engine. */
-async function deploy(overrides: Partial<CodeArtifactTokenRefresherArgs> = {}): Promise<Deployed> {
-    const name = `t${++counter}`;
-    const options = new Map<string, pulumi.ResourceOptions>();
-    const refresher = new CodeArtifactTokenRefresher(name, { ...BASE, ...overrides }, {
-        transformations: [(args) => {
-            options.set(args.name, args.opts);
-            return undefined;
-        }],
-    });
-    await valueOf(refresher.alarmNames);
-    await settle();
-    const resources = mocks.registrations.filter((r) => r.name === name || r.name.startsWith(`${name}-`));
-    const one = (type: string, suffix?: string): Registration => {
-        const found = resources.filter((r) => r.type === type && (suffix === undefined || r.name === `${name}-${suffix}`));
-        assert.equal(found.length, 1, `expected one ${type} ${suffix ?? ""}, got ${found.length}`);
-        return found[0];
-    };
-    return { refresher, resources, options, one };
-}
+const deploy = deployer(mocks);
 
 function policyOf(d: Deployed): PolicyDocument {
     return JSON.parse(d.one("aws:iam/rolePolicy:RolePolicy").inputs.policy as string) as PolicyDocument;
@@ -69,7 +36,7 @@ test("declares exactly the resources of the architecture, all children of the co
         "mwaa-codeartifact:index:TokenRefresher",
     ]);
     const monitor = pulumi.runtime.getMonitor() as unknown as { resources: Map<string, unknown> };
-    const childUrns = [...monitor.resources.keys()].filter((urn) => urn.endsWith(`::t${counter}`) === false && urn.includes(`::t${counter}-`));
+    const childUrns = [...monitor.resources.keys()].filter((urn) => urn.includes(`::${d.name}-`));
     assert.equal(childUrns.length, d.resources.length - 1);
     for (const urn of childUrns) {
         assert.match(urn, /::mwaa-codeartifact:index:TokenRefresher\$aws:/, `${urn} is not parented to the component`);
@@ -93,7 +60,7 @@ test("renderRequirements maps a token file in a subfolder of the DAGs folder", (
     assert.equal(renderRequirements("private/ca.txt", []), "-r /usr/local/airflow/dags/private/ca.txt\n");
 });
 
-test("the token file is bootstrapped without a token and its rewrites never show as drift", async () => {
+test("the token file is bootstrapped without a token, untagged, written like the function writes it", async () => {
     const d = await deploy({ dagsPrefix: "airflow/dags", tags: { team: "data" } });
     const file = d.one("aws:s3/bucketObjectv2:BucketObjectv2", "token-file");
     assert.equal(file.inputs.key, "airflow/dags/codeartifact.txt");
@@ -102,10 +69,6 @@ test("the token file is bootstrapped without a token and its rewrites never show
     assert.equal(file.inputs.tags, undefined, "each refresh would wipe declared tags, showing drift");
     assert.equal(file.inputs.contentType, "text/plain; charset=utf-8", "must match what the function writes");
     assert.equal(file.inputs.cacheControl, "no-store", "must match what the function writes");
-    const ignored = d.options.get(file.name)?.ignoreChanges ?? [];
-    for (const prop of ["content", "etag", "metadata"]) {
-        assert.ok(ignored.includes(prop), `ignoreChanges lacks ${prop}`);
-    }
 });
 
 test("the function runs a current Node runtime on arm64 with its own role and log group, settings in its environment", async () => {
@@ -113,10 +76,10 @@ test("the function runs a current Node runtime on arm64 with its own role and lo
     const fn = d.one("aws:lambda/function:Function");
     const role = d.one("aws:iam/role:Role");
     const logs = d.one("aws:cloudwatch/logGroup:LogGroup");
-    assert.equal(fn.inputs.runtime, "nodejs22.x");
+    assert.equal(fn.inputs.runtime, "nodejs24.x");
     assert.deepEqual(fn.inputs.architectures, ["arm64"]);
     assert.ok((fn.inputs.memorySize as number) <= 256);
-    assert.ok((fn.inputs.timeout as number) <= 60);
+    assert.equal(fn.inputs.timeout, functionTimeoutSeconds());
     assert.equal(fn.inputs.role, role.state.arn);
     assert.equal(fn.inputs.handler, "__index.handler");
     assert.deepEqual(fn.inputs.loggingConfig, { logFormat: "Text", logGroup: logs.state.name });
@@ -183,13 +146,13 @@ test("the function is invoked once during deploy, after the token file and its p
     const inv = d.one("aws:lambda/invocation:Invocation");
     const fn = d.one("aws:lambda/function:Function");
     assert.equal(inv.inputs.functionName, fn.state.name);
-    assert.deepEqual(Object.keys(inv.inputs.triggers as object).sort(), ["code", "environment", "policy"]);
+    assert.deepEqual(Object.keys(inv.inputs.triggers as object).sort(), ["code", "configuration", "policy"]);
     const triggers = inv.inputs.triggers as Record<string, string>;
     assert.equal(triggers.code, fn.state.codeSha256);
     assert.equal(triggers.policy, d.one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
     const opts: pulumi.CustomResourceOptions = d.options.get(inv.name) ?? {};
     assert.ok(opts.additionalSecretOutputs?.includes("result"), "the invocation result must be stored as a secret");
-    const deps = await Promise.all(((opts.dependsOn ?? []) as pulumi.Resource[]).map((r) => valueOf(r.urn)));
+    const deps = await dependsOnUrns(opts);
     assert.ok(deps.some((u) => u.endsWith(`::${inv.name.replace("first-refresh", "token-file")}`)), "must depend on the token file");
     assert.ok(deps.some((u) => u.endsWith(`::${inv.name.replace("first-refresh", "policy")}`)), "must depend on the role policy");
 });
@@ -249,7 +212,7 @@ test("arguments only known at deploy time are left to AWS, plain ones still chec
         /late:repository: got "x"/);
 });
 
-test("alarms watch failed refreshes and a token that stops being refreshed, treating silence as breaching", async () => {
+test("alarms watch failed refreshes and a token that stops being refreshed, reporting silence as INSUFFICIENT_DATA", async () => {
     const d = await deploy();
     const fn = d.one("aws:lambda/function:Function");
     const errors = d.one("aws:cloudwatch/metricAlarm:MetricAlarm", "refresh-failed");
@@ -259,7 +222,7 @@ test("alarms watch failed refreshes and a token that stops being refreshed, trea
     assert.equal(stale.inputs.namespace, "MWAA/CodeArtifactToken");
     assert.equal(stale.inputs.metricName, "TokenSecondsLeft");
     assert.deepEqual(stale.inputs.dimensions, { TokenObject: `s3://${BUCKET}/dags/codeartifact.txt` });
-    assert.equal(stale.inputs.treatMissingData, "breaching");
+    assert.equal(stale.inputs.treatMissingData, "missing");
     assert.equal(stale.inputs.comparisonOperator, "LessThanThreshold");
     const window = (stale.inputs.period as number) * ((stale.inputs.evaluationPeriods as number) + 1);
     assert.ok(window < 43200, "the alarm must fire before a 12 h token expires");
@@ -276,6 +239,8 @@ test("alarm notifications go to the given topic and to an email subscription", a
     for (const alarm of d.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm")) {
         assert.deepEqual(alarm.inputs.alarmActions, [topicArn, topic.state.arn]);
         assert.deepEqual(alarm.inputs.okActions, [topicArn, topic.state.arn]);
+        const silenceNotified = alarm.name.endsWith("-token-stale");
+        assert.deepEqual(alarm.inputs.insufficientDataActions, silenceNotified ? [topicArn, topic.state.arn] : undefined);
     }
 });
 

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { stalenessAlarmWindow } from "../monitoring";
+import { type AlarmState, type Datapoint, evaluateStalenessAlarm, stalenessAlarmWindow } from "../monitoring";
+import { STALE_ALARM_MISSING_DATA } from "../component";
 
 /** Token durations and intervals the settings accept: one missed refresh is always survivable. */
 const acceptedSchedule = fc.integer({ min: 900, max: 43_200 }).chain((duration) =>
@@ -28,4 +29,90 @@ test("for every accepted schedule the alarm stays quiet between healthy refreshe
 
 test("a schedule no alarm window can cover is refused with the key to change", () => {
     assert.throws(() => stalenessAlarmWindow(900, 14), /shorten refreshIntervalMinutes/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Timeline of a first deploy: the alarm is created right after the deploy-time refresh, whose EMF
+// datapoint CloudWatch ingests a few minutes later. Times in seconds from the start of `pulumi up`.
+// ---------------------------------------------------------------------------------------------
+
+const DEPLOY_REFRESH_AT = 40;
+const ALARM_CREATED_AT = 45;
+/** EMF extraction usually takes well under a minute; the timeline allows two. */
+const INGESTION_DELAY = 120;
+
+/** The alarm's state at each one-minute evaluation from its creation until `untilSeconds`. */
+function timeline(
+    treat: "breaching" | "missing", duration: number, interval: number, datapoints: Datapoint[], untilSeconds: number,
+): { at: number; state: AlarmState }[] {
+    const w = stalenessAlarmWindow(duration, interval);
+    const states: { at: number; state: AlarmState }[] = [];
+    for (let at = ALARM_CREATED_AT; at <= untilSeconds; at += 60) {
+        states.push({ at, state: evaluateStalenessAlarm(w, treat, datapoints, at) });
+    }
+    return states;
+}
+
+/** Healthy refreshes: the deploy-time one, then one per interval, each ingested after INGESTION_DELAY. */
+function healthyRefreshes(duration: number, interval: number, untilSeconds: number): Datapoint[] {
+    const out: Datapoint[] = [];
+    for (let t = DEPLOY_REFRESH_AT; t <= untilSeconds; t += interval * 60) {
+        out.push({ timestampSeconds: t, ingestedAtSeconds: t + INGESTION_DELAY, value: duration });
+    }
+    return out;
+}
+
+/** The states an alarm notifies on: every change after its initial INSUFFICIENT_DATA. */
+function notifications(states: { at: number; state: AlarmState }[]): { at: number; state: AlarmState }[] {
+    let current: AlarmState = "INSUFFICIENT_DATA";
+    return states.filter(({ state }) => {
+        const changed = state !== current;
+        current = state;
+        return changed;
+    });
+}
+
+test("first deploy, prod defaults: no ALARM notification, then OK once the datapoint is ingested", () => {
+    const day = 86_400;
+    const states = timeline(STALE_ALARM_MISSING_DATA, 43_200, 240, healthyRefreshes(43_200, 240, day), day);
+    assert.deepEqual(notifications(states).map((n) => n.state), ["OK"]);
+    // The model evaluates complete periods only, so OK follows within one period of ingestion.
+    assert.ok(notifications(states)[0].at <= DEPLOY_REFRESH_AT + INGESTION_DELAY + 3600 + 60);
+});
+
+test("first deploy, dev stack (1 h tokens every 20 min): no ALARM notification, then OK", () => {
+    const states = timeline(STALE_ALARM_MISSING_DATA, 3600, 20, healthyRefreshes(3600, 20, 86_400), 86_400);
+    assert.deepEqual(notifications(states).map((n) => n.state), ["OK"]);
+});
+
+test("first deploy, every accepted schedule: healthy refreshes never reach ALARM (property)", () => {
+    fc.assert(fc.property(acceptedSchedule, ([duration, interval]) => {
+        const until = 2 * 86_400;
+        const states = timeline(STALE_ALARM_MISSING_DATA, duration, interval, healthyRefreshes(duration, interval, until), until);
+        assert.ok(!states.some((s) => s.state === "ALARM"), `${duration}s token every ${interval} min`);
+    }), { numRuns: 100 });
+});
+
+test("the old setting, missing data as breaching, paged at every first deploy", () => {
+    const states = timeline("breaching", 43_200, 240, healthyRefreshes(43_200, 240, 3600), 3600);
+    assert.equal(states[0].state, "ALARM");
+});
+
+test("a function that stops running is reported (INSUFFICIENT_DATA) while its last token is still valid", () => {
+    fc.assert(fc.property(acceptedSchedule, ([duration, interval]) => {
+        // Healthy for a day, then silence: no datapoint after the last refresh.
+        const datapoints = healthyRefreshes(duration, interval, 86_400);
+        const lastRefresh = datapoints[datapoints.length - 1].timestampSeconds;
+        const states = timeline(STALE_ALARM_MISSING_DATA, duration, interval, datapoints, lastRefresh + duration);
+        const silence = notifications(states).find((n) => n.state !== "OK" && n.at > lastRefresh);
+        assert.ok(silence, "the silence was never notified");
+        assert.equal(silence.state, "INSUFFICIENT_DATA");
+        assert.ok(silence.at < lastRefresh + duration, "notified only after the token had expired");
+    }), { numRuns: 100 });
+});
+
+test("refreshes that succeed but return short-lived tokens go to ALARM", () => {
+    const w = stalenessAlarmWindow(43_200, 240);
+    const short: Datapoint[] = Array.from({ length: 12 }, (_, i) => ({ timestampSeconds: i * 1800, ingestedAtSeconds: i * 1800 + 60, value: 600 }));
+    assert.equal(evaluateStalenessAlarm(w, STALE_ALARM_MISSING_DATA, short, 6 * 3600), "ALARM");
 });

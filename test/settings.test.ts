@@ -317,8 +317,9 @@ describe("settings: tokenFileName", () => {
         rejects({ tokenFileName: "a//b.txt" }, "tokenFileName", "no empty segment (//)");
         rejects({ tokenFileName: "code artifact.txt" }, "tokenFileName", "only S3-safe characters");
     });
-    test("full key at most 1024 bytes", () => {
-        rejects({ tokenFileName: `${"a".repeat(1020)}.txt` }, "tokenFileName", "at most 1024 bytes");
+    test("full key at most 955 bytes, so that s3://<bucket>/<key> fits a CloudWatch dimension", () => {
+        rejects({ tokenFileName: `${"a".repeat(947)}.txt` }, "tokenFileName", "at most 955 bytes (it names a CloudWatch metric dimension)");
+        accepts({ tokenFileName: `${"a".repeat(946)}.txt` });
     });
 });
 
@@ -498,9 +499,18 @@ describe("settings: encryption, logs, alarms, tags", () => {
         rejects({ tags: '{"team<":"x"}' }, 'tags["team<"]', "a tag key of letters, digits, spaces and _ . : / = + - @");
         rejects({ tags: '{"team":"a;b"}' }, 'tags["team"]', "a tag value of letters, digits, spaces and _ . : / = + - @");
     });
-    test("tags: at most 50", () => {
-        const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, "v"]));
-        rejects({ tags: JSON.stringify(many) }, "tags", "at most 50 tags");
+    test("tags: at most 10, the S3 object limit of requirements.txt", () => {
+        const tags = (n: number) => JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, "v"])));
+        rejects({ tags: tags(11) }, "tags", "at most 10 tags (requirements.txt is tagged, and S3 objects take at most 10)");
+        accepts({ tags: tags(10) });
+    });
+    test("tags: the provider's default tags count towards the 10, a key in both counting once", () => {
+        const tags = (n: number) => JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, "v"])));
+        const context = { providerDefaultTagKeys: ["owner", "cost-center", "k0"] };
+        const withDefaults = (raw: Raw) => parseSettings((k) => ({ ...REQUIRED, ...raw })[k], context);
+        assert.throws(() => withDefaults({ tags: tags(9) }),
+            (e: Error) => e instanceof SettingsError && e.message.includes("at most 10 tags, counting the 2 other keys of aws:defaultTags"));
+        assert.equal(Object.keys(withDefaults({ tags: tags(8) }).tags).length, 8);
     });
 });
 

@@ -1,0 +1,205 @@
+// The stack's whole life as far as the mock engine can observe it: what an update may rewrite,
+// what destroy and replacement keep, what re-runs the deploy-time refresh, and what gates MWAA.
+// The provider behaviour these rely on is cited in the README's lifecycle section.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import fc from "fast-check";
+import * as pulumi from "@pulumi/pulumi";
+import { ACCOUNT, installMocks } from "./support/pulumiTesting";
+import { type Deployed, deployer, dependsOnUrns } from "./support/deploy";
+import { CodeArtifactTokenRefresher, TOKEN_FILE_IGNORED_CHANGES } from "../component";
+import { functionTimeoutSeconds, HTTP, IAM_PROPAGATION_WAIT_MS, refreshBudgetMs, sdkCallBudgetMs, SDK_MAX_ATTEMPTS } from "../functions/limits";
+import { DESCRIPTION_LIMITS, fitText, MAX_REFRESHER_NAME_LENGTH, refresherNameForStack, refresherNameProblems } from "../naming";
+
+const mocks = installMocks();
+const deploy = deployer(mocks);
+
+const OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2";
+const KEY_A = `arn:aws:kms:us-west-2:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const KEY_B = `arn:aws:kms:us-west-2:${ACCOUNT}:key/99999999-12ab-34cd-56ef-1234567890ab`;
+
+/**
+ * `BucketObjectv2` inputs that never upload the object again: bucket, key and region replace it;
+ * the rest use their own S3 calls (PutObjectAcl, PutObjectLegalHold, PutObjectRetention) or none.
+ */
+const TOKEN_FILE_INPUTS_SAFE_TO_UPDATE = [
+    "bucket", "key", "region", "forceDestroy", "overrideProvider", "acl",
+    "objectLockLegalHoldStatus", "objectLockMode", "objectLockRetainUntilDate",
+];
+
+function optionsOf(d: Deployed, suffix: string): pulumi.CustomResourceOptions {
+    return d.options.get(`${d.name}-${suffix}`) ?? {};
+}
+
+function ignoredOnTokenFile(d: Deployed): string[] {
+    return optionsOf(d, "token-file").ignoreChanges ?? [];
+}
+
+/** Property names of an exported `interface NAME {…}` in an installed @pulumi/aws declaration file. */
+function interfaceProperties(dtsPath: string, name: string): string[] {
+    const text = readFileSync(require.resolve(dtsPath), "utf8");
+    const start = text.indexOf(`export interface ${name} {`);
+    assert.ok(start >= 0, `interface ${name} not found in ${dtsPath}`);
+    const body = text.slice(start, text.indexOf("\n}", start));
+    return [...body.matchAll(/^ {4}(\w+)\??:/gm)].map((m) => m[1]);
+}
+
+function configurationTrigger(d: Deployed): Record<string, unknown> {
+    const triggers = d.one("aws:lambda/invocation:Invocation").inputs.triggers as Record<string, string>;
+    return JSON.parse(triggers.configuration) as Record<string, unknown>;
+}
+
+// --- 1, 2: Pulumi never writes the token file's body after creation ----------------------------
+
+test("every input the program sets on the token file, but its bucket and key, is ignored on update", async () => {
+    for (const args of [{}, { kmsKeyArn: KEY_A }]) {
+        const d = await deploy(args);
+        const file = d.one(OBJECT, "token-file");
+        const ignored = ignoredOnTokenFile(d);
+        for (const input of Object.keys(file.inputs)) {
+            if (input === "bucket" || input === "key" || input === "overrideProvider") continue;
+            assert.ok(ignored.includes(input), `an update of ${input} would upload the bootstrap text over the live token`);
+        }
+    }
+});
+
+test("every BucketObjectv2 input of the installed provider that re-uploads the object is ignored on the token file", async () => {
+    const d = await deploy();
+    const ignored = ignoredOnTokenFile(d);
+    const inputs = interfaceProperties("@pulumi/aws/s3/bucketObjectv2.d.ts", "BucketObjectv2Args");
+    assert.ok(inputs.length > 20, `parsed only ${inputs.length} inputs`);
+    for (const input of inputs) {
+        assert.ok(ignored.includes(input) || TOKEN_FILE_INPUTS_SAFE_TO_UPDATE.includes(input),
+            `BucketObjectv2 input ${input} is neither ignored nor known to leave the body alone`);
+    }
+    assert.deepEqual([...ignored].sort(), [...TOKEN_FILE_IGNORED_CHANGES].sort());
+});
+
+test("switching KMS on, to another key and off changes the token file only through the function", async () => {
+    const deployments = [await deploy(), await deploy({ kmsKeyArn: KEY_A }), await deploy({ kmsKeyArn: KEY_B }), await deploy()];
+    for (const d of deployments) {
+        const ignored = ignoredOnTokenFile(d);
+        // The provider would otherwise send the old key id from state with AES256 (kmsKeyId is optional+computed).
+        assert.ok(ignored.includes("kmsKeyId") && ignored.includes("serverSideEncryption") && ignored.includes("bucketKeyEnabled"));
+    }
+    const envs = deployments.map((d) => configurationTrigger(d).environment);
+    for (let i = 1; i < envs.length - 1; i++) {
+        assert.notDeepEqual(envs[i], envs[i - 1], `step ${i}: the function must re-run and rewrite the file with the new encryption`);
+    }
+    const kmsStatements = deployments.map((d) => (JSON.parse(d.one("aws:iam/rolePolicy:RolePolicy").inputs.policy as string) as
+        { Statement: { Resource: string }[] }).Statement.filter((s) => s.Resource.includes(":kms:")).map((s) => s.Resource));
+    assert.deepEqual(kmsStatements, [[], [KEY_A], [KEY_B], []]);
+});
+
+test("provider default tags never reach the token file, and tag diffs on it are ignored", async () => {
+    const d = await deploy();
+    const file = d.one(OBJECT, "token-file");
+    assert.deepEqual(file.inputs.overrideProvider, { defaultTags: { tags: {} } });
+    assert.ok(ignoredOnTokenFile(d).includes("tags") && ignoredOnTokenFile(d).includes("tagsAll"));
+});
+
+// --- 3: destroy, replacement and renames ---------------------------------------------------------
+
+test("destroy and replacement keep both S3 objects, and only them", async () => {
+    const d = await deploy();
+    const retained = d.resources.filter((r) => d.options.get(r.name)?.retainOnDelete === true).map((r) => r.name).sort();
+    assert.deepEqual(retained, [`${d.name}-requirements`, `${d.name}-token-file`]);
+});
+
+test("every child is named after the component, so an alias on the component carries over to each child", async () => {
+    const d = await deploy();
+    for (const r of d.resources) {
+        if (r.name === d.name) continue;
+        assert.ok(r.name.startsWith(`${d.name}-`), `${r.name} would be replaced when the component is renamed with an alias`);
+    }
+});
+
+// --- 5: requirements.txt waits for a real token ---------------------------------------------------
+
+test("requirements.txt, and so requirementsVersionId, waits for the deploy-time refresh", async () => {
+    const d = await deploy();
+    const urns = await dependsOnUrns(optionsOf(d, "requirements"));
+    assert.ok(urns.some((u) => u.endsWith(`::${d.name}-first-refresh`)), `requirements.txt depends on ${urns.join(", ")}`);
+});
+
+// --- 6, 11: everything the function runs with re-runs the deploy-time refresh ---------------------
+
+test("the deploy-time refresh re-runs when any function input that is not a label changes", async () => {
+    const d = await deploy();
+    const fn = d.one("aws:lambda/function:Function");
+    const configuration = configurationTrigger(d);
+    const labels = ["description", "tags", "name"];
+    for (const input of Object.keys(fn.inputs)) {
+        if (labels.includes(input) || input === "code") continue;
+        assert.ok(input in configuration, `a change of the function's ${input} would not re-run the deploy-time refresh`);
+        assert.deepEqual(configuration[input], fn.state[input], `trigger ${input} must be the function's own output`);
+    }
+    const triggers = d.one("aws:lambda/invocation:Invocation").inputs.triggers as Record<string, string>;
+    assert.equal(triggers.code, fn.state.codeSha256);
+    assert.equal(configuration.runtime, "nodejs24.x");
+});
+
+// --- 7: the timeout covers the SDK's retries -------------------------------------------------------
+
+test("the function's timeout covers the IAM wait and a refresh whose every SDK attempt times out", async () => {
+    const d = await deploy();
+    const timeout = d.one("aws:lambda/function:Function").inputs.timeout as number;
+    assert.equal(timeout, functionTimeoutSeconds());
+    const perAttempt = HTTP.connectionTimeoutMs + HTTP.requestTimeoutMs;
+    assert.ok(sdkCallBudgetMs() > SDK_MAX_ATTEMPTS * perAttempt);
+    assert.equal(refreshBudgetMs(), 2 * sdkCallBudgetMs(), "CodeArtifact (two calls at once), then S3");
+    assert.ok(timeout * 1000 > IAM_PROPAGATION_WAIT_MS + refreshBudgetMs());
+    assert.ok(timeout <= 900, "Lambda's maximum");
+});
+
+// --- 9: every name and description that preview accepts deploys -----------------------------------
+
+const STACK_NAME = fc.stringMatching(/^[A-Za-z0-9_.-]{1,100}$/);
+
+test("a stack's component name is mwaa-codeartifact-<stack> when that fits", () => {
+    assert.equal(refresherNameForStack("prod"), "mwaa-codeartifact-prod");
+    assert.equal(refresherNameForStack("a".repeat(29)), `mwaa-codeartifact-${"a".repeat(29)}`);
+});
+
+test("any stack name yields a valid component name that fits, and different stacks different names (property)", () => {
+    fc.assert(fc.property(STACK_NAME, STACK_NAME, (a, b) => {
+        const name = refresherNameForStack(a);
+        assert.deepEqual(refresherNameProblems(name), [], name);
+        assert.ok(name.length <= MAX_REFRESHER_NAME_LENGTH);
+        if (a !== b) assert.notEqual(name, refresherNameForStack(b));
+    }), { numRuns: 2000 });
+    assert.equal(refresherNameForStack("team.data-platform.production-us-west-2").length, MAX_REFRESHER_NAME_LENGTH);
+});
+
+test("a component name that would overflow an AWS name is refused with the rule", () => {
+    assert.throws(() => new CodeArtifactTokenRefresher("x".repeat(48), { bucket: "b-b-b", domain: "your-domain", repository: "your_repo" }),
+        (e: Error) => e instanceof pulumi.RunError && e.message.includes("CodeArtifactTokenRefresher:name: got") &&
+            e.message.includes("at most 47 characters (the Lambda function and EventBridge rule names derived from it are limited to 64)"));
+    assert.throws(() => new CodeArtifactTokenRefresher("dev.v2", { bucket: "b-b-b", domain: "your-domain", repository: "your_repo" }),
+        /CodeArtifactTokenRefresher:name: got "dev.v2"; allowed: a component name of only letters, digits, - and _/);
+});
+
+test("descriptions fit AWS's limits even for the longest token key preview accepts", async () => {
+    const d = await deploy({ dagsPrefix: "d".repeat(800), tokenFileName: `${"f".repeat(150)}.txt` });
+    const fn = d.one("aws:lambda/function:Function");
+    assert.ok([...(fn.inputs.description as string)].length <= DESCRIPTION_LIMITS.lambdaFunction);
+    assert.ok([...(d.one("aws:cloudwatch/eventRule:EventRule").inputs.description as string)].length <= DESCRIPTION_LIMITS.eventRule);
+    for (const alarm of d.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm")) {
+        assert.ok([...(alarm.inputs.alarmDescription as string)].length <= DESCRIPTION_LIMITS.metricAlarm, alarm.name);
+        for (const value of Object.values((alarm.inputs.dimensions ?? {}) as Record<string, string>)) {
+            assert.ok(value.length <= 1024, `dimension of ${alarm.name} has ${value.length} characters`);
+        }
+    }
+});
+
+test("fitText keeps short text and cuts long text to the limit around an ellipsis (property)", () => {
+    fc.assert(fc.property(fc.string({ maxLength: 400 }), fc.integer({ min: 2, max: 300 }), (text, max) => {
+        const fitted = fitText(text, max);
+        if ([...text].length <= max) assert.equal(fitted, text);
+        else {
+            assert.equal([...fitted].length, max);
+            assert.ok(fitted.includes("…"));
+        }
+    }));
+});
