@@ -358,69 +358,86 @@ function levenshtein(a: string, b: string): number {
 // parseSettings
 // ---------------------------------------------------------------------------------------------
 
-/**
- * Pure: `get` returns the raw config string for a key (JSON text for arrays/objects) or undefined.
- * Throws one SettingsError listing every problem found.
- */
-export function parseSettings(get: (key: string) => string | undefined, context: ParseContext = {}): Settings {
-    const problems: SettingsProblem[] = [];
-    const problem = (key: string, given: string | undefined, allowed: string, topKey: string = key): void => {
-        problems.push({ key, given: renderGiven(topKey, given), allowed });
-    };
-    const read = (key: ConfigKey): string | undefined => get(key);
+/** Collects every problem while the sections below read their keys. */
+class ConfigReader {
+    readonly problems: SettingsProblem[] = [];
 
-    // Required strings: missing → "got nothing"; empty → invalid.
-    const required = (key: ConfigKey, check: (v: string) => string | undefined): string | undefined => {
-        const value = read(key);
+    constructor(private readonly get: (key: string) => string | undefined) {}
+
+    read(key: ConfigKey): string | undefined {
+        return this.get(key);
+    }
+
+    problem(key: string, given: string | undefined, allowed: string, topKey: string = key): void {
+        this.problems.push({ key, given: renderGiven(topKey, given), allowed });
+    }
+
+    /** Required strings: missing → "got nothing"; empty → invalid. */
+    required(key: ConfigKey, check: (v: string) => string | undefined): string | undefined {
+        const value = this.read(key);
         if (value === undefined) {
-            problem(key, value, check("") ?? "a non-empty value");
+            this.problem(key, value, check("") ?? "a non-empty value");
             return undefined;
         }
-        const allowed = check(value);
-        if (allowed !== undefined) {
-            problem(key, value, allowed);
+        return this.checked(key, value, check);
+    }
+
+    /** Optional strings whose Pulumi.yaml default "" means "not set". */
+    optional(key: ConfigKey, check: (v: string) => string | undefined): string | undefined {
+        const value = this.read(key);
+        return value === undefined || value === "" ? undefined : this.checked(key, value, check);
+    }
+
+    /** Strings with a default: missing → default; empty → invalid. */
+    withDefault(key: ConfigKey, fallback: string, check: (v: string) => string | undefined): string {
+        const value = this.read(key);
+        return value === undefined ? fallback : this.checked(key, value, check) ?? fallback;
+    }
+
+    /** Integers with a default: missing → default; `ok` false → the problem `allowed`. */
+    integer(key: ConfigKey, fallback: number, ok: (n: number) => boolean, allowed: string): { value: number; valid: boolean } {
+        const raw = this.read(key);
+        if (raw === undefined) return { value: fallback, valid: true };
+        const n = parseInteger(raw);
+        if (n === undefined || !ok(n)) {
+            this.problem(key, raw, allowed);
+            return { value: fallback, valid: false };
+        }
+        return { value: n, valid: true };
+    }
+
+    /** A JSON array or object value, or undefined when unset or not JSON of the expected shape (reported). */
+    json(key: ConfigKey, shapeOk: (parsed: unknown) => boolean, allowed: string): unknown {
+        const raw = this.read(key);
+        if (raw === undefined) return undefined;
+        const parsed = parseJson(raw);
+        if (!shapeOk(parsed)) {
+            this.problem(key, raw, allowed);
             return undefined;
         }
-        return value;
-    };
-    // Optional strings whose Pulumi.yaml default "" means "not set".
-    const optional = (key: ConfigKey, check: (v: string) => string | undefined): string | undefined => {
-        const value = read(key);
-        if (value === undefined || value === "") return undefined;
+        return parsed;
+    }
+
+    private checked(key: ConfigKey, value: string, check: (v: string) => string | undefined): string | undefined {
         const allowed = check(value);
-        if (allowed !== undefined) problem(key, value, allowed);
+        if (allowed !== undefined) this.problem(key, value, allowed);
         return allowed === undefined ? value : undefined;
-    };
-    // Strings with a default: missing → default; empty → invalid.
-    const withDefault = (key: ConfigKey, fallback: string, check: (v: string) => string | undefined): string => {
-        const value = read(key);
-        if (value === undefined) return fallback;
-        const allowed = check(value);
-        if (allowed !== undefined) {
-            problem(key, value, allowed);
-            return fallback;
-        }
-        return value;
-    };
-    const phrase = (what: string, broken: string[]): string | undefined =>
-        broken.length === 0 ? undefined : `${what}: ${broken.join(", ")}`;
+    }
+}
 
-    // --- bucket -------------------------------------------------------------------------------
-    const bucket = required("bucket", (v) =>
-        v === ""
-            ? "an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)"
-            : phrase("an S3 bucket name with", bucketNameProblems(v)),
-    );
+function phrase(what: string, broken: string[]): string | undefined {
+    return broken.length === 0 ? undefined : `${what}: ${broken.join(", ")}`;
+}
 
-    // --- paths --------------------------------------------------------------------------------
-    let dagsPrefix = withDefault("dagsPrefix", DEFAULTS.dagsPrefix, (v) => {
+function readPaths(r: ConfigReader): Pick<Settings, "dagsPrefix" | "tokenFileName" | "requirementsKey"> {
+    let dagsPrefix = r.withDefault("dagsPrefix", DEFAULTS.dagsPrefix, (v) => {
         if (v === "") return 'an S3 key prefix such as "dags" (one trailing / is dropped)';
         const normalised = v.endsWith("/") ? v.slice(0, -1) : v;
         return phrase("an S3 key prefix (one trailing / is dropped) with", s3PathProblems(normalised));
     });
     if (dagsPrefix.endsWith("/")) dagsPrefix = dagsPrefix.slice(0, -1);
 
-    const tokenFileName = withDefault("tokenFileName", DEFAULTS.tokenFileName, (v) => {
+    const tokenFileName = r.withDefault("tokenFileName", DEFAULTS.tokenFileName, (v) => {
         const broken = v === "" ? ["a non-empty name"] : s3PathProblems(v);
         if (!v.endsWith(".txt") || v.endsWith("/.txt") || v === ".txt") {
             broken.push('a name ending in ".txt" (the DAG processor must never treat it as a DAG or DAG zip)');
@@ -432,200 +449,167 @@ export function parseSettings(get: (key: string) => string | undefined, context:
     });
     const tokenKey = `${dagsPrefix}/${tokenFileName}`;
 
-    const requirementsKey = withDefault("requirementsKey", DEFAULTS.requirementsKey, (v) => {
+    const requirementsKey = r.withDefault("requirementsKey", DEFAULTS.requirementsKey, (v) => {
         const broken = v === "" ? ["a non-empty key"] : s3PathProblems(v);
         if (v === tokenKey) broken.push(`a key other than the token file key ${tokenKey}`);
         return phrase("an S3 object key with", broken);
     });
+    return { dagsPrefix, tokenFileName, requirementsKey };
+}
 
-    // --- requirements -------------------------------------------------------------------------
+function readRequirements(r: ConfigReader): string[] {
+    const parsed = r.json("requirements", (p) => Array.isArray(p) && p.every((l) => typeof l === "string"),
+        'a JSON array of strings, e.g. ["apache-airflow-providers-snowflake==6.1.0"] ' +
+        "(pulumi config set --path 'requirements[0]' <line>)") as string[] | undefined;
     const requirements: string[] = [];
-    {
-        const raw = read("requirements");
-        if (raw !== undefined) {
-            const allowed =
-                'a JSON array of strings, e.g. ["apache-airflow-providers-snowflake==6.1.0"] ' +
-                "(pulumi config set --path 'requirements[0]' <line>)";
-            const parsed = parseJson(raw);
-            if (!Array.isArray(parsed) || parsed.some((l) => typeof l !== "string")) {
-                problem("requirements", raw, allowed);
-            } else {
-                (parsed as string[]).forEach((line, i) => {
-                    const broken = requirementLineProblems(line);
-                    if (broken.length > 0) problem(`requirements[${i}]`, line, broken.join(", "), "requirements");
-                    else requirements.push(line);
-                });
-            }
-        }
-    }
+    (parsed ?? []).forEach((line, i) => {
+        const broken = requirementLineProblems(line);
+        if (broken.length > 0) r.problem(`requirements[${i}]`, line, broken.join(", "), "requirements");
+        else requirements.push(line);
+    });
+    return requirements;
+}
 
-    // --- CodeArtifact ---------------------------------------------------------------------------
+type CodeArtifactSettings = Pick<Settings, "domainOwner" | "codeartifactRegion" | "indexOption"> & {
+    readonly domain?: string;
+    readonly repository?: string;
+};
+
+function readCodeArtifact(r: ConfigReader): CodeArtifactSettings {
     const domainAllowed = "a CodeArtifact domain name: 2 to 50 characters matching [a-z][a-z0-9-]{0,48}[a-z0-9]";
-    const domain = required("domain", (v) => (DOMAIN_PATTERN.test(v) ? undefined : domainAllowed));
-
-    const domainOwner = optional("domainOwner", (v) =>
+    const domain = r.required("domain", (v) => (DOMAIN_PATTERN.test(v) ? undefined : domainAllowed));
+    const domainOwner = r.optional("domainOwner", (v) =>
         ACCOUNT_ID_PATTERN.test(v)
             ? undefined
             : 'a 12-digit AWS account ID such as 111122223333 (or "" for the deploying account)',
     );
-
     const repositoryAllowed =
         "a CodeArtifact repository name: 2 to 100 characters matching [A-Za-z0-9][A-Za-z0-9._-]{1,99}";
-    const repository = required("repository", (v) => (REPOSITORY_PATTERN.test(v) ? undefined : repositoryAllowed));
-
-    const codeartifactRegion = optional("codeartifactRegion", (v) =>
+    const repository = r.required("repository", (v) => (REPOSITORY_PATTERN.test(v) ? undefined : repositoryAllowed));
+    const codeartifactRegion = r.optional("codeartifactRegion", (v) =>
         REGION_PATTERN.test(v)
             ? undefined
             : 'an AWS region code such as us-west-2, eu-central-1, us-gov-west-1 or cn-north-1 (or "" for the stack\'s aws:region)',
     );
-
-    const indexOption = withDefault("indexOption", DEFAULTS.indexOption, (v) =>
+    const indexOption = r.withDefault("indexOption", DEFAULTS.indexOption, (v) =>
         (INDEX_OPTIONS as readonly string[]).includes(v) ? undefined : 'one of "index-url", "extra-index-url"',
     ) as IndexOption;
+    return {
+        domain, repository, indexOption,
+        ...(domainOwner !== undefined ? { domainOwner } : {}),
+        ...(codeartifactRegion !== undefined ? { codeartifactRegion } : {}),
+    };
+}
 
-    // --- token duration and refresh interval -----------------------------------------------------
-    const durationAllowed =
+function readSchedule(r: ConfigReader): Pick<Settings, "tokenDurationSeconds" | "refreshIntervalMinutes"> {
+    const duration = r.integer("tokenDurationSeconds", DEFAULTS.tokenDurationSeconds,
+        (n) => n >= TOKEN_DURATION_MIN_SECONDS && n <= TOKEN_DURATION_MAX_SECONDS,
         `an integer number of seconds from ${TOKEN_DURATION_MIN_SECONDS} to ${TOKEN_DURATION_MAX_SECONDS} ` +
-        "(CodeArtifact authorization token lifetime)";
-    let tokenDurationSeconds: number = DEFAULTS.tokenDurationSeconds;
-    let durationValid = true;
-    {
-        const raw = read("tokenDurationSeconds");
-        if (raw !== undefined) {
-            const n = parseInteger(raw);
-            if (n === undefined || n < TOKEN_DURATION_MIN_SECONDS || n > TOKEN_DURATION_MAX_SECONDS) {
-                problem("tokenDurationSeconds", raw, durationAllowed);
-                durationValid = false;
-            } else {
-                tokenDurationSeconds = n;
-            }
-        }
-    }
-
+        "(CodeArtifact authorization token lifetime)");
+    const tokenDurationSeconds = duration.value;
     const defaultInterval = defaultRefreshIntervalMinutes(tokenDurationSeconds);
-    let refreshIntervalMinutes = defaultInterval;
-    {
-        const raw = read("refreshIntervalMinutes");
-        if (raw !== undefined) {
-            const n = parseInteger(raw);
-            const largest = maxIntervalMinutesSurviving(tokenDurationSeconds, REQUIRED_FAILURES_SURVIVED);
-            const allowed = durationValid
-                ? `an integer from ${MIN_INTERVAL_MINUTES} to ${largest} minutes ` +
-                  `(${largest} is the largest interval at which a ${tokenDurationSeconds} s token survives ` +
-                  `${REQUIRED_FAILURES_SURVIVED} failed refresh), or ${AUTO_REFRESH_INTERVAL} for the default ` +
-                  `${defaultInterval} (survives 2)`
-                : `an integer of at least ${MIN_INTERVAL_MINUTES} minutes that lets a valid tokenDurationSeconds ` +
-                  `survive ${REQUIRED_FAILURES_SURVIVED} failed refresh, or ${AUTO_REFRESH_INTERVAL} for the default`;
-            if (n === AUTO_REFRESH_INTERVAL) {
-                refreshIntervalMinutes = defaultInterval;
-            } else if (
-                n === undefined ||
-                n < MIN_INTERVAL_MINUTES ||
-                (durationValid && failedRefreshesSurvived(tokenDurationSeconds, n) < REQUIRED_FAILURES_SURVIVED)
-            ) {
-                problem("refreshIntervalMinutes", raw, allowed);
-            } else {
-                refreshIntervalMinutes = n;
-            }
-        }
-    }
+    const largest = maxIntervalMinutesSurviving(tokenDurationSeconds, REQUIRED_FAILURES_SURVIVED);
+    const allowed = duration.valid
+        ? `an integer from ${MIN_INTERVAL_MINUTES} to ${largest} minutes ` +
+          `(${largest} is the largest interval at which a ${tokenDurationSeconds} s token survives ` +
+          `${REQUIRED_FAILURES_SURVIVED} failed refresh), or ${AUTO_REFRESH_INTERVAL} for the default ` +
+          `${defaultInterval} (survives 2)`
+        : `an integer of at least ${MIN_INTERVAL_MINUTES} minutes that lets a valid tokenDurationSeconds ` +
+          `survive ${REQUIRED_FAILURES_SURVIVED} failed refresh, or ${AUTO_REFRESH_INTERVAL} for the default`;
+    const interval = r.integer("refreshIntervalMinutes", defaultInterval, (n) => n === AUTO_REFRESH_INTERVAL || (n >= MIN_INTERVAL_MINUTES &&
+        (!duration.valid || failedRefreshesSurvived(tokenDurationSeconds, n) >= REQUIRED_FAILURES_SURVIVED)), allowed);
+    const refreshIntervalMinutes = interval.value === AUTO_REFRESH_INTERVAL ? defaultInterval : interval.value;
+    return { tokenDurationSeconds, refreshIntervalMinutes };
+}
 
-    // --- encryption, logging, alarms ---------------------------------------------------------------
-    const kmsKeyArn = optional("kmsKeyArn", (v) => {
+function readOperations(r: ConfigReader): Pick<Settings, "kmsKeyArn" | "logRetentionDays" | "alarmTopicArn" | "alarmEmail"> {
+    const kmsKeyArn = r.optional("kmsKeyArn", (v) => {
         if (KMS_KEY_ARN_PATTERN.test(v)) return undefined;
         const base = "a KMS key ARN arn:<partition>:kms:<region>:<12-digit account>:key/<key id>";
         return /(^|:)alias\//.test(v)
             ? `${base}; alias ARNs are not allowed because IAM policies scope KMS permissions by key ARN, not by alias`
             : base;
     });
-
-    let logRetentionDays: number = DEFAULTS.logRetentionDays;
-    {
-        const raw = read("logRetentionDays");
-        if (raw !== undefined) {
-            const n = parseInteger(raw);
-            if (n === undefined || !LOG_RETENTION_DAYS.includes(n)) {
-                problem("logRetentionDays", raw, `one of CloudWatch Logs' retention values ${LOG_RETENTION_DAYS.join(", ")}`);
-            } else {
-                logRetentionDays = n;
-            }
-        }
-    }
-
-    const alarmTopicArn = optional("alarmTopicArn", (v) =>
+    const logRetentionDays = r.integer("logRetentionDays", DEFAULTS.logRetentionDays, (n) => LOG_RETENTION_DAYS.includes(n),
+        `one of CloudWatch Logs' retention values ${LOG_RETENTION_DAYS.join(", ")}`).value;
+    const alarmTopicArn = r.optional("alarmTopicArn", (v) =>
         SNS_TOPIC_ARN_PATTERN.test(v)
             ? undefined
             : "an SNS topic ARN arn:<partition>:sns:<region>:<12-digit account>:<topic name of letters, digits, - and _>",
     );
-
-    const alarmEmail = optional("alarmEmail", (v) =>
+    const alarmEmail = r.optional("alarmEmail", (v) =>
         EMAIL_PATTERN.test(v) && v.length <= 254 ? undefined : "an email address such as data-platform@example.com",
     );
+    return {
+        logRetentionDays,
+        ...(kmsKeyArn !== undefined ? { kmsKeyArn } : {}),
+        ...(alarmTopicArn !== undefined ? { alarmTopicArn } : {}),
+        ...(alarmEmail !== undefined ? { alarmEmail } : {}),
+    };
+}
 
-    // --- tags -------------------------------------------------------------------------------------
+function readTags(r: ConfigReader, providerDefaultTagKeys: readonly string[]): Record<string, string> {
+    const parsed = r.json("tags", (p) => typeof p === "object" && p !== null && !Array.isArray(p),
+        'a JSON object of tag keys to string values, e.g. {"team":"data-platform"}') as Record<string, unknown> | undefined;
     const tags: Record<string, string> = {};
-    {
-        const raw = read("tags");
-        if (raw !== undefined) {
-            const parsed = parseJson(raw);
-            if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-                problem("tags", raw, 'a JSON object of tag keys to string values, e.g. {"team":"data-platform"}');
-            } else {
-                const entries = Object.entries(parsed as Record<string, unknown>);
-                const defaultKeys = (context.providerDefaultTagKeys ?? []).filter((k) => !(k in parsed));
-                if (entries.length + defaultKeys.length > MAX_TAGS) {
-                    const counted = defaultKeys.length === 0 ? "" : `, counting the ${defaultKeys.length} other keys of aws:defaultTags`;
-                    problem("tags", raw, `at most ${MAX_TAGS} tags${counted} (requirements.txt is tagged, and S3 objects take at most ${MAX_TAGS})`);
-                }
-                for (const [key, value] of entries) {
-                    const broken = tagProblems(key, value);
-                    if (broken.length > 0) {
-                        const shownKey = [...key].length > 40 ? `${[...key].slice(0, 39).join("")}…` : key;
-                        const given = typeof value === "string" ? value : JSON.stringify(value);
-                        problem(`tags[${JSON.stringify(shownKey)}]`, given, broken.join(", "), "tags");
-                    } else {
-                        tags[key] = value as string;
-                    }
-                }
-            }
+    if (parsed === undefined) return tags;
+    const entries = Object.entries(parsed);
+    const defaultKeys = providerDefaultTagKeys.filter((k) => !(k in parsed));
+    if (entries.length + defaultKeys.length > MAX_TAGS) {
+        const counted = defaultKeys.length === 0 ? "" : `, counting the ${defaultKeys.length} other keys of aws:defaultTags`;
+        r.problem("tags", r.read("tags"), `at most ${MAX_TAGS} tags${counted} (requirements.txt is tagged, and S3 objects take at most ${MAX_TAGS})`);
+    }
+    for (const [key, value] of entries) {
+        const broken = tagProblems(key, value);
+        if (broken.length > 0) {
+            const shownKey = [...key].length > 40 ? `${[...key].slice(0, 39).join("")}…` : key;
+            const given = typeof value === "string" ? value : JSON.stringify(value);
+            r.problem(`tags[${JSON.stringify(shownKey)}]`, given, broken.join(", "), "tags");
+        } else {
+            tags[key] = value as string;
         }
     }
+    return tags;
+}
 
-    // --- keys nobody reads (typos) -------------------------------------------------------------------
-    for (const key of context.setKeys ?? []) {
+/** Keys set in the stack that nobody reads (typos in optional keys, which the Pulumi CLI accepts silently). */
+function reportUnknownKeys(r: ConfigReader, setKeys: readonly string[]): void {
+    for (const key of setKeys) {
         if ((CONFIG_KEYS as readonly string[]).includes(key)) continue;
         const suggestion = closestKey(key);
-        problems.push({
+        r.problems.push({
             key,
             given: "an unknown key",
             allowed: `one of the keys declared in Pulumi.yaml${suggestion ? ` (did you mean ${suggestion}?)` : ""}`,
         });
     }
+}
 
-    if (problems.length > 0) {
-        throw new SettingsError(problems, context);
+/**
+ * Pure: `get` returns the raw config string for a key (JSON text for arrays/objects) or undefined.
+ * Throws one SettingsError listing every problem found.
+ */
+export function parseSettings(get: (key: string) => string | undefined, context: ParseContext = {}): Settings {
+    const r = new ConfigReader(get);
+    const bucket = r.required("bucket", (v) =>
+        v === ""
+            ? "an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)"
+            : phrase("an S3 bucket name with", bucketNameProblems(v)),
+    );
+    const paths = readPaths(r);
+    const requirements = readRequirements(r);
+    const { domain, repository, ...codeartifact } = readCodeArtifact(r);
+    const schedule = readSchedule(r);
+    const operations = readOperations(r);
+    const tags = readTags(r, context.providerDefaultTagKeys ?? []);
+    reportUnknownKeys(r, context.setKeys ?? []);
+    if (r.problems.length > 0 || bucket === undefined || domain === undefined || repository === undefined) {
+        throw new SettingsError(r.problems, context);
     }
-
-    const settings: Settings = {
-        bucket: bucket as string,
-        dagsPrefix,
-        requirementsKey,
-        tokenFileName,
-        requirements: Object.freeze(requirements),
-        domain: domain as string,
-        ...(domainOwner !== undefined ? { domainOwner } : {}),
-        repository: repository as string,
-        ...(codeartifactRegion !== undefined ? { codeartifactRegion } : {}),
-        indexOption,
-        tokenDurationSeconds,
-        refreshIntervalMinutes,
-        ...(kmsKeyArn !== undefined ? { kmsKeyArn } : {}),
-        logRetentionDays,
-        ...(alarmTopicArn !== undefined ? { alarmTopicArn } : {}),
-        ...(alarmEmail !== undefined ? { alarmEmail } : {}),
-        tags: Object.freeze(tags),
-    };
-    return Object.freeze(settings);
+    return Object.freeze({
+        bucket, ...paths, requirements: Object.freeze(requirements), domain, repository, ...codeartifact,
+        ...schedule, ...operations, tags: Object.freeze(tags),
+    });
 }
 
 /**
