@@ -158,176 +158,17 @@ export class CodeArtifactTokenRefresher extends pulumi.ComponentResource {
     constructor(name: string, args: CodeArtifactTokenRefresherArgs, opts?: pulumi.ComponentResourceOptions) {
         const settings = resolveRefresherArgs(name, args);
         super("mwaa-codeartifact:index:TokenRefresher", name, {}, opts);
-        const parent = { parent: this };
-
-        // Settings, derived.
-        const { dagsPrefix, tokenFileName, requirementsKey, domain, repository } = settings;
-        const tokenKey = `${dagsPrefix}/${tokenFileName}`;
-        const durationSeconds = settings.tokenDurationSeconds;
-        const intervalMinutes = settings.refreshIntervalMinutes;
-        const tags = { ...settings.tags };
-        const partition = getPartitionOutput({}, parent).partition;
-        const accountId = getCallerIdentityOutput({}, parent).accountId;
-        const region = getRegionOutput({}, parent).region;
-        const domainOwner = pulumi.output(args.domainOwner ?? accountId);
-        const codeartifactRegion = pulumi.output(args.codeartifactRegion ?? region);
-        const bucket = pulumi.output(args.bucket);
-        const kmsKeyArn = args.kmsKeyArn === undefined ? undefined : pulumi.output(args.kmsKeyArn);
-        const encryption = kmsKeyArn === undefined
-            ? { serverSideEncryption: "AES256" }
-            : { serverSideEncryption: "aws:kms", kmsKeyId: kmsKeyArn };
-
-        // S3 objects. The token file is written by Pulumi once, at creation; from then on only the
-        // function writes it (TOKEN_FILE_IGNORED_CHANGES). It is untagged, provider default tags
-        // included, because every PutObject of the function drops an object's tags. Both objects are
-        // kept on destroy and replacement: the provider would delete every version of the key,
-        // including the requirements.txt version the MWAA environment pins.
-        const tokenFile = new s3.BucketObjectv2(`${name}-token-file`, {
-            bucket,
-            key: tokenKey,
-            content: BOOTSTRAP_CONTENT,
-            contentType: TOKEN_FILE_CONTENT_TYPE,
-            cacheControl: TOKEN_FILE_CACHE_CONTROL,
-            overrideProvider: { defaultTags: { tags: {} } },
-            ...encryption,
-        }, { ...parent, ignoreChanges: [...TOKEN_FILE_IGNORED_CHANGES], retainOnDelete: true });
-
-        // Function.
-        const logGroup = new cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: settings.logRetentionDays, tags }, parent);
-        const role = new iam.Role(`${name}-role`, { assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()), tags }, parent);
-        const policyDocument = pulumi
-            .all([partition, codeartifactRegion, domainOwner, bucket, logGroup.arn, kmsKeyArn])
-            .apply(([partition, codeartifactRegion, domainOwner, bucket, logGroupArn, kmsKeyArn]) =>
-                JSON.stringify(refreshPolicy({
-                    partition, codeartifactRegion, domainOwner, bucket, logGroupArn, kmsKeyArn,
-                    domain, repository, tokenKey,
-                })));
-        const rolePolicy = new iam.RolePolicy(`${name}-policy`, { role: role.id, policy: policyDocument }, parent);
-        const environment: Record<string, pulumi.Input<string>> = {
-            [ENV.domain]: domain,
-            [ENV.domainOwner]: domainOwner,
-            [ENV.repository]: repository,
-            [ENV.region]: codeartifactRegion,
-            [ENV.durationSeconds]: String(durationSeconds),
-            [ENV.bucket]: bucket,
-            [ENV.key]: tokenKey,
-            [ENV.indexOption]: settings.indexOption,
-            [ENV.metricNamespace]: METRIC_NAMESPACE,
-            ...(kmsKeyArn === undefined ? {} : { [ENV.kmsKeyArn]: kmsKeyArn }),
-        };
-        const fn = new lambda.CallbackFunction(`${name}-function`, {
-            description: fitText(`Refreshes the CodeArtifact token in s3 object ${tokenKey} for MWAA`, DESCRIPTION_LIMITS.lambdaFunction),
-            callbackFactory: () => createHandler(process.env),
-            role,
-            runtime: FUNCTION_RUNTIME,
-            architectures: ["arm64"],
-            memorySize: 256,
-            timeout: functionTimeoutSeconds(),
-            environment: { variables: environment },
-            loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
-            codePathOptions: { extraExcludePackages: [...PACKAGES_LEFT_TO_THE_RUNTIME] },
-            tags,
-        }, { ...parent, dependsOn: [rolePolicy] });
-        // Refresh once during `pulumi up`, and again whenever anything the function runs with
-        // changes, so that a broken runtime, policy or endpoint fails the deployment instead of a
-        // worker hours later.
-        const firstRefresh = new lambda.Invocation(`${name}-first-refresh`, {
-            functionName: fn.name,
-            input: JSON.stringify({ source: DEPLOY_EVENT_SOURCE }),
-            triggers: invocationTriggers(fn, policyDocument),
-        }, { ...parent, dependsOn: [tokenFile, rolePolicy, logGroup], additionalSecretOutputs: ["result"] });
-
-        // requirements.txt is written only once the token file holds a real token, so an MWAA
-        // environment wired to requirementsVersionId never updates before that. It never holds a
-        // secret, so it stays on SSE-S3 even with a KMS key: only then is its ETag the MD5 of its
-        // body, which is what makes a manual edit show up in `pulumi preview --refresh`.
-        const requirementsContent = renderRequirements(tokenFileName, settings.requirements);
-        const requirements = new s3.BucketObjectv2(`${name}-requirements`, {
-            bucket,
-            key: requirementsKey,
-            content: requirementsContent,
-            contentType: TOKEN_FILE_CONTENT_TYPE,
-            serverSideEncryption: "AES256",
-            etag: s3Etag(requirementsContent),
-            tags,
-        }, { ...parent, dependsOn: [firstRefresh], retainOnDelete: true });
-
-        // Schedule.
+        const plan = planRefresher(name, settings, args, { parent: this });
+        const tokenFile = declareTokenFile(plan);
+        const runtime = declareFunction(plan);
+        const firstRefresh = declareFirstRefresh(plan, runtime, tokenFile);
+        const requirements = declareRequirements(plan, firstRefresh);
+        const rule = declareSchedule(plan, runtime.fn);
+        const [errorsAlarm, staleAlarm] = declareAlarms(plan, runtime.fn, firstRefresh);
+        const { tokenDurationSeconds: durationSeconds, refreshIntervalMinutes: intervalMinutes } = settings;
         const expression = scheduleExpression(intervalMinutes);
-        const rule = new cloudwatch.EventRule(`${name}-schedule`, {
-            description: fitText(`Refreshes the CodeArtifact token for MWAA, ${expression}`, DESCRIPTION_LIMITS.eventRule),
-            scheduleExpression: expression,
-            tags,
-        }, parent);
-        new cloudwatch.EventTarget(`${name}-target`, {
-            rule: rule.name,
-            arn: fn.arn,
-            input: JSON.stringify({ source: "schedule" }),
-        }, parent);
-        new lambda.Permission(`${name}-allow-schedule`, {
-            action: "lambda:InvokeFunction",
-            function: fn.name,
-            principal: "events.amazonaws.com",
-            sourceArn: rule.arn,
-        }, parent);
-        // A failed scheduled refresh is retried, but never after the next one is due.
-        new lambda.FunctionEventInvokeConfig(`${name}-retries`, {
-            functionName: fn.name,
-            maximumRetryAttempts: 2,
-            maximumEventAgeInSeconds: Math.min(3600, intervalMinutes * 60),
-        }, parent);
-
-        // Alarms.
-        const notify: pulumi.Input<string>[] = [];
-        if (args.alarmTopicArn !== undefined) {
-            notify.push(args.alarmTopicArn);
-        }
-        if (settings.alarmEmail !== undefined) {
-            const topic = new sns.Topic(`${name}-alarms`, { tags }, parent);
-            new sns.TopicSubscription(`${name}-alarm-email`, { topic: topic.arn, protocol: "email", endpoint: settings.alarmEmail }, parent);
-            notify.push(topic.arn);
-        }
-        const errorsAlarm = new cloudwatch.MetricAlarm(`${name}-refresh-failed`, {
-            alarmDescription: fitText(
-                `A CodeArtifact token refresh for s3 object ${tokenKey} failed; the previous token stays in place until it expires.`,
-                DESCRIPTION_LIMITS.metricAlarm),
-            namespace: "AWS/Lambda",
-            metricName: "Errors",
-            dimensions: { FunctionName: fn.name },
-            statistic: "Sum",
-            period: 300,
-            evaluationPeriods: 1,
-            threshold: 0,
-            comparisonOperator: "GreaterThanThreshold",
-            treatMissingData: "notBreaching",
-            alarmActions: notify,
-            okActions: notify,
-            tags,
-        }, parent);
-        const window = stalenessAlarmWindow(durationSeconds, intervalMinutes);
-        // Missing data is "missing", not "breaching": a new alarm sees no datapoint until the first
-        // refresh's EMF line is ingested, and "breaching" would page at every first deploy. With
-        // "missing" a silent function moves the alarm to INSUFFICIENT_DATA, notified like ALARM.
-        const staleAlarm = new cloudwatch.MetricAlarm(`${name}-token-stale`, {
-            alarmDescription: bucket.apply((b) => fitText(
-                `No fresh CodeArtifact token reached s3://${b}/${tokenKey} for ${window.evaluationPeriods} periods of ${window.periodSeconds}s ` +
-                `(INSUFFICIENT_DATA: the function reported nothing at all); the current token expires in about ` +
-                `${Math.round(window.tokenSecondsLeftWhenAlarmFires / 60)} minutes at worst.`, DESCRIPTION_LIMITS.metricAlarm)),
-            namespace: METRIC_NAMESPACE,
-            metricName: METRIC_NAME,
-            dimensions: { [METRIC_DIMENSION]: pulumi.interpolate`s3://${bucket}/${tokenKey}` },
-            statistic: "Maximum",
-            period: window.periodSeconds,
-            evaluationPeriods: window.evaluationPeriods,
-            datapointsToAlarm: window.evaluationPeriods,
-            threshold: window.thresholdSeconds,
-            comparisonOperator: "LessThanThreshold",
-            treatMissingData: STALE_ALARM_MISSING_DATA,
-            alarmActions: notify,
-            okActions: notify,
-            insufficientDataActions: notify,
-            tags,
-        }, { ...parent, dependsOn: [firstRefresh] });
+        const { bucket } = plan;
+        const { fn, logGroup } = runtime;
 
         // Outputs.
         this.bucket = bucket;
@@ -384,4 +225,226 @@ export function invocationTriggers(fn: lambda.Function, policyDocument: pulumi.I
         }),
         policy: policyDocument,
     };
+}
+
+/** What every step of the component needs: settings, deploy-time values, and where children go. */
+interface RefresherPlan {
+    readonly name: string;
+    readonly settings: Settings;
+    readonly parent: pulumi.CustomResourceOptions;
+    readonly tags: Record<string, string>;
+    readonly tokenKey: string;
+    readonly partition: pulumi.Output<string>;
+    readonly bucket: pulumi.Output<string>;
+    readonly domainOwner: pulumi.Output<string>;
+    readonly codeartifactRegion: pulumi.Output<string>;
+    readonly kmsKeyArn?: pulumi.Output<string>;
+    readonly alarmTopicArn?: pulumi.Input<string>;
+}
+
+function planRefresher(name: string, settings: Settings, args: CodeArtifactTokenRefresherArgs, parent: pulumi.CustomResourceOptions): RefresherPlan {
+    const accountId = getCallerIdentityOutput({}, parent).accountId;
+    const region = getRegionOutput({}, parent).region;
+    return {
+        name, settings, parent,
+        tags: { ...settings.tags },
+        tokenKey: `${settings.dagsPrefix}/${settings.tokenFileName}`,
+        partition: getPartitionOutput({}, parent).partition,
+        bucket: pulumi.output(args.bucket),
+        domainOwner: pulumi.output(args.domainOwner ?? accountId),
+        codeartifactRegion: pulumi.output(args.codeartifactRegion ?? region),
+        ...(args.kmsKeyArn === undefined ? {} : { kmsKeyArn: pulumi.output(args.kmsKeyArn) }),
+        ...(args.alarmTopicArn === undefined ? {} : { alarmTopicArn: args.alarmTopicArn }),
+    };
+}
+
+/**
+ * The token file is written by Pulumi once, at creation; from then on only the function writes it
+ * (TOKEN_FILE_IGNORED_CHANGES). It is untagged, provider default tags included, because every
+ * PutObject of the function drops an object's tags. It is kept on destroy and replacement: the
+ * provider would delete every version of the key.
+ */
+function declareTokenFile(p: RefresherPlan): s3.BucketObjectv2 {
+    const encryption = p.kmsKeyArn === undefined
+        ? { serverSideEncryption: "AES256" }
+        : { serverSideEncryption: "aws:kms", kmsKeyId: p.kmsKeyArn };
+    return new s3.BucketObjectv2(`${p.name}-token-file`, {
+        bucket: p.bucket,
+        key: p.tokenKey,
+        content: BOOTSTRAP_CONTENT,
+        contentType: TOKEN_FILE_CONTENT_TYPE,
+        cacheControl: TOKEN_FILE_CACHE_CONTROL,
+        overrideProvider: { defaultTags: { tags: {} } },
+        ...encryption,
+    }, { ...p.parent, ignoreChanges: [...TOKEN_FILE_IGNORED_CHANGES], retainOnDelete: true });
+}
+
+interface RefreshFunction {
+    readonly fn: lambda.Function;
+    readonly logGroup: cloudwatch.LogGroup;
+    readonly rolePolicy: iam.RolePolicy;
+    readonly policyDocument: pulumi.Output<string>;
+}
+
+function declareFunction(p: RefresherPlan): RefreshFunction {
+    const { name, tags, settings } = p;
+    const logGroup = new cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: settings.logRetentionDays, tags }, p.parent);
+    const role = new iam.Role(`${name}-role`, { assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()), tags }, p.parent);
+    const policyDocument = pulumi
+        .all([p.partition, p.codeartifactRegion, p.domainOwner, p.bucket, logGroup.arn, p.kmsKeyArn])
+        .apply(([partition, codeartifactRegion, domainOwner, bucket, logGroupArn, kmsKeyArn]) =>
+            JSON.stringify(refreshPolicy({
+                partition, codeartifactRegion, domainOwner, bucket, logGroupArn, kmsKeyArn,
+                domain: settings.domain, repository: settings.repository, tokenKey: p.tokenKey,
+            })));
+    const rolePolicy = new iam.RolePolicy(`${name}-policy`, { role: role.id, policy: policyDocument }, p.parent);
+    const fn = new lambda.CallbackFunction(`${name}-function`, {
+        description: fitText(`Refreshes the CodeArtifact token in s3 object ${p.tokenKey} for MWAA`, DESCRIPTION_LIMITS.lambdaFunction),
+        callbackFactory: () => createHandler(process.env),
+        role,
+        runtime: FUNCTION_RUNTIME,
+        architectures: ["arm64"],
+        memorySize: 256,
+        timeout: functionTimeoutSeconds(),
+        environment: { variables: functionEnvironment(p) },
+        loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+        codePathOptions: { extraExcludePackages: [...PACKAGES_LEFT_TO_THE_RUNTIME] },
+        tags,
+    }, { ...p.parent, dependsOn: [rolePolicy] });
+    return { fn, logGroup, rolePolicy, policyDocument };
+}
+
+function functionEnvironment(p: RefresherPlan): Record<string, pulumi.Input<string>> {
+    return {
+        [ENV.domain]: p.settings.domain,
+        [ENV.domainOwner]: p.domainOwner,
+        [ENV.repository]: p.settings.repository,
+        [ENV.region]: p.codeartifactRegion,
+        [ENV.durationSeconds]: String(p.settings.tokenDurationSeconds),
+        [ENV.bucket]: p.bucket,
+        [ENV.key]: p.tokenKey,
+        [ENV.indexOption]: p.settings.indexOption,
+        [ENV.metricNamespace]: METRIC_NAMESPACE,
+        ...(p.kmsKeyArn === undefined ? {} : { [ENV.kmsKeyArn]: p.kmsKeyArn }),
+    };
+}
+
+/**
+ * Refreshes once during `pulumi up`, and again whenever anything the function runs with changes,
+ * so that a broken runtime, policy or endpoint fails the deployment instead of a worker hours later.
+ */
+function declareFirstRefresh(p: RefresherPlan, runtime: RefreshFunction, tokenFile: s3.BucketObjectv2): lambda.Invocation {
+    return new lambda.Invocation(`${p.name}-first-refresh`, {
+        functionName: runtime.fn.name,
+        input: JSON.stringify({ source: DEPLOY_EVENT_SOURCE }),
+        triggers: invocationTriggers(runtime.fn, runtime.policyDocument),
+    }, { ...p.parent, dependsOn: [tokenFile, runtime.rolePolicy, runtime.logGroup], additionalSecretOutputs: ["result"] });
+}
+
+/**
+ * requirements.txt is written only once the token file holds a real token, so an MWAA environment
+ * wired to requirementsVersionId never updates before that. It never holds a secret, so it stays on
+ * SSE-S3 even with a KMS key: only then is its ETag the MD5 of its body, which is what makes a
+ * manual edit show up in `pulumi preview --refresh`. Kept on destroy and replacement, with every
+ * version, including the one the environment pins.
+ */
+function declareRequirements(p: RefresherPlan, firstRefresh: lambda.Invocation): s3.BucketObjectv2 {
+    const content = renderRequirements(p.settings.tokenFileName, p.settings.requirements);
+    return new s3.BucketObjectv2(`${p.name}-requirements`, {
+        bucket: p.bucket,
+        key: p.settings.requirementsKey,
+        content,
+        contentType: TOKEN_FILE_CONTENT_TYPE,
+        serverSideEncryption: "AES256",
+        etag: s3Etag(content),
+        tags: p.tags,
+    }, { ...p.parent, dependsOn: [firstRefresh], retainOnDelete: true });
+}
+
+function declareSchedule(p: RefresherPlan, fn: lambda.Function): cloudwatch.EventRule {
+    const { name, parent } = p;
+    const intervalMinutes = p.settings.refreshIntervalMinutes;
+    const expression = scheduleExpression(intervalMinutes);
+    const rule = new cloudwatch.EventRule(`${name}-schedule`, {
+        description: fitText(`Refreshes the CodeArtifact token for MWAA, ${expression}`, DESCRIPTION_LIMITS.eventRule),
+        scheduleExpression: expression,
+        tags: p.tags,
+    }, parent);
+    new cloudwatch.EventTarget(`${name}-target`, { rule: rule.name, arn: fn.arn, input: JSON.stringify({ source: "schedule" }) }, parent);
+    new lambda.Permission(`${name}-allow-schedule`, {
+        action: "lambda:InvokeFunction",
+        function: fn.name,
+        principal: "events.amazonaws.com",
+        sourceArn: rule.arn,
+    }, parent);
+    // A failed scheduled refresh is retried, but never after the next one is due.
+    new lambda.FunctionEventInvokeConfig(`${name}-retries`, {
+        functionName: fn.name,
+        maximumRetryAttempts: 2,
+        maximumEventAgeInSeconds: Math.min(3600, intervalMinutes * 60),
+    }, parent);
+    return rule;
+}
+
+/** Where alarm notifications go: the given topic, and a topic with an email subscription. */
+function alarmTargets(p: RefresherPlan): pulumi.Input<string>[] {
+    const notify: pulumi.Input<string>[] = [];
+    if (p.alarmTopicArn !== undefined) notify.push(p.alarmTopicArn);
+    if (p.settings.alarmEmail !== undefined) {
+        const topic = new sns.Topic(`${p.name}-alarms`, { tags: p.tags }, p.parent);
+        new sns.TopicSubscription(`${p.name}-alarm-email`, { topic: topic.arn, protocol: "email", endpoint: p.settings.alarmEmail }, p.parent);
+        notify.push(topic.arn);
+    }
+    return notify;
+}
+
+function declareAlarms(p: RefresherPlan, fn: lambda.Function, firstRefresh: lambda.Invocation): [cloudwatch.MetricAlarm, cloudwatch.MetricAlarm] {
+    const notify = alarmTargets(p);
+    const errorsAlarm = new cloudwatch.MetricAlarm(`${p.name}-refresh-failed`, {
+        alarmDescription: fitText(
+            `A CodeArtifact token refresh for s3 object ${p.tokenKey} failed; the previous token stays in place until it expires.`,
+            DESCRIPTION_LIMITS.metricAlarm),
+        namespace: "AWS/Lambda",
+        metricName: "Errors",
+        dimensions: { FunctionName: fn.name },
+        statistic: "Sum",
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+        alarmActions: notify,
+        okActions: notify,
+        tags: p.tags,
+    }, p.parent);
+    return [errorsAlarm, declareStaleAlarm(p, notify, firstRefresh)];
+}
+
+/**
+ * Missing data is "missing", not "breaching": a new alarm sees no datapoint until the first
+ * refresh's EMF line is ingested, and "breaching" would page at every first deploy. With "missing"
+ * a silent function moves the alarm to INSUFFICIENT_DATA, notified like ALARM.
+ */
+function declareStaleAlarm(p: RefresherPlan, notify: pulumi.Input<string>[], firstRefresh: lambda.Invocation): cloudwatch.MetricAlarm {
+    const window = stalenessAlarmWindow(p.settings.tokenDurationSeconds, p.settings.refreshIntervalMinutes);
+    return new cloudwatch.MetricAlarm(`${p.name}-token-stale`, {
+        alarmDescription: p.bucket.apply((b) => fitText(
+            `No fresh CodeArtifact token reached s3://${b}/${p.tokenKey} for ${window.evaluationPeriods} periods of ${window.periodSeconds}s ` +
+            `(INSUFFICIENT_DATA: the function reported nothing at all); the current token expires in about ` +
+            `${Math.round(window.tokenSecondsLeftWhenAlarmFires / 60)} minutes at worst.`, DESCRIPTION_LIMITS.metricAlarm)),
+        namespace: METRIC_NAMESPACE,
+        metricName: METRIC_NAME,
+        dimensions: { [METRIC_DIMENSION]: pulumi.interpolate`s3://${p.bucket}/${p.tokenKey}` },
+        statistic: "Maximum",
+        period: window.periodSeconds,
+        evaluationPeriods: window.evaluationPeriods,
+        datapointsToAlarm: window.evaluationPeriods,
+        threshold: window.thresholdSeconds,
+        comparisonOperator: "LessThanThreshold",
+        treatMissingData: STALE_ALARM_MISSING_DATA,
+        alarmActions: notify,
+        okActions: notify,
+        insufficientDataActions: notify,
+        tags: p.tags,
+    }, { ...p.parent, dependsOn: [firstRefresh] });
 }
