@@ -85,6 +85,7 @@ function register(root) {
         if (registered.root !== root) throw new Error(`scripts/ts.js: already registered for ${registered.root}, not ${root}`);
         return registered.count;
     }
+    const start = process.hrtime.bigint();
     const esbuild = loadEsbuild();
     const files = sources(root);
     let result;
@@ -108,11 +109,16 @@ function register(root) {
         }
         module._compile(code, filename);
     };
-    registered = { root, count: files.length };
+    registered = { root, count: files.length, ms: Number(process.hrtime.bigint() - start) / 1e6 };
     return files.length;
 }
 
-module.exports = { register, sources };
+/** How long register() took (load esbuild, list and transpile the sources), for the bench. */
+function registerMs() {
+    return registered === undefined ? undefined : registered.ms;
+}
+
+module.exports = { register, registerMs, sources };
 
 if (require.main === module) {
     const [entry, ...args] = process.argv.slice(2);
