@@ -127,7 +127,12 @@ if (require.main === module) {
         process.exit(2);
     }
     const main = path.resolve(entry);
-    register(path.resolve(__dirname, ".."));
+    try {
+        register(path.resolve(__dirname, ".."));
+    } catch (err) {
+        process.stderr.write(`${err instanceof SyntaxError ? err.message : (err && err.stack) || err}\n`);
+        process.exit(1);
+    }
     // The entry becomes the main module, exactly as `node file.js args` would run it.
     process.argv = [process.argv[0], main, ...args];
     Module.runMain(main);
