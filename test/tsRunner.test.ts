@@ -16,7 +16,7 @@ let copy: string;
 before(() => {
     copy = fs.mkdtempSync(path.join(os.tmpdir(), "ts-runner-"));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { sources } = require(path.join(ROOT, "scripts", "ts.js")) as { sources(root: string): string[] };
+    const { sources } = require(path.join(ROOT, "scripts", "ts.js")) as { sources: (root: string) => string[] };
     const files = [...sources(ROOT), ...["scripts/ts.js", "package.json", "Pulumi.yaml", "Pulumi.dev.yaml"].map((f) => path.join(ROOT, f))];
     for (const file of files) {
         const target = path.join(copy, path.relative(ROOT, file));
