@@ -20,6 +20,23 @@ export default tseslint.config(
         },
     },
     {
+        // The CommonJS launchers (scripts/ts.js, scripts/pulumi-main.js) run as plain JavaScript,
+        // outside the TypeScript project: linted without type information.
+        files: ["scripts/**/*.js"],
+        ...tseslint.configs.disableTypeChecked,
+        languageOptions: {
+            ...tseslint.configs.disableTypeChecked.languageOptions,
+            sourceType: "commonjs",
+            globals: { require: "readonly", module: "writable", process: "readonly", __dirname: "readonly" },
+        },
+        rules: {
+            ...tseslint.configs.disableTypeChecked.rules,
+            "@typescript-eslint/no-require-imports": "off",
+            "@pulumi/no-output-in-template-literal": "off",
+            "@pulumi/no-output-instance-in-template-literal": "off",
+        },
+    },
+    {
         files: ["test/**/*.ts"],
         rules: {
             // node:test's test() returns a promise the runner itself awaits.

@@ -6,7 +6,7 @@
  * measurement could not be taken.
  *
  *   npm run bench -- [--runs N] [--calls N]
- *   node build/bench/bench.js [--runs N] [--calls N]
+ *   node scripts/ts.js bench/bench.ts [--runs N] [--calls N]     (what that npm script runs)
  *
  *   --runs N   runs per timed process row (preview, bare require, startup, breakdown, cold init);
  *              default 7
@@ -20,9 +20,16 @@
  *   computeCodePaths with extraExcludePackages ["aws-sdk"]), directories expanded the way the engine
  *   expands a FileArchive (filepath.Walk order, `.pulumi` skipped, symlinked directories skipped,
  *   first occurrence of a name wins), zipped with the same fflate settings.
- * - Program evaluation: wall time of whole `node build/offline/preview.js --stack dev|prod`
- *   processes against `node -e 'require("@pulumi/pulumi")'` and `node -e 0`, run in rotating order
- *   within each round (after one unrecorded warm-up of each) so drift hits every row alike.
+ * - Commands: wall time of the command bodies of `npm run preview:offline` (dev, prod), `npm run
+ *   status` and `npm run refresh` (node scripts/ts.js <command>.ts: esbuild transpiles the sources,
+ *   then the command runs), each right after an edit of index.ts (a comment appended, removed on
+ *   exit), against `node -e 'require("@pulumi/pulumi")'` and `node -e 0`, run in rotating order
+ *   within each round (after one unrecorded warm-up of each) so drift hits every row alike. status
+ *   reads s3rver (a fresh token file written there first); refresh invokes a local Lambda double.
+ * - pulumi up's load: test/support/cliHost.ts (bundled by esbuild into node_modules/.cache, so that
+ *   no transpiler of ours is running when it starts) loads the program as the CLI's run.js does:
+ *   today through package.json main (scripts/pulumi-main.js), and, for comparison, through the
+ *   vendored ts-node the CLI used while Pulumi.yaml said typescript: true.
  * - Breakdown: one child per round (this script in child mode) times, in the preview's order,
  *   require("@pulumi/pulumi"), require("@pulumi/aws"), the closure serialization and
  *   computeCodePaths with our options (and, for comparison, the default options).
@@ -37,27 +44,36 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type * as Pulumi from "@pulumi/pulumi";
+import { buildSync } from "esbuild";
 import { createHandler } from "../functions/handler";
 import { ENV } from "../functions/refresh";
 
-/** build/bench/bench.js → the repo root. */
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
-const PREVIEW_SCRIPT = path.join(REPO_ROOT, "build", "offline", "preview.js");
+/** bench/bench.ts → the repo root. */
+const REPO_ROOT = path.resolve(__dirname, "..");
+/** What `npm run preview:offline|status|refresh|bench` run: node RUNNER <command>.ts [args]. */
+const RUNNER = path.join(REPO_ROOT, "scripts", "ts.js");
+const PREVIEW_SCRIPT = path.join(REPO_ROOT, "offline", "preview.ts");
+const STATUS_SCRIPT = path.join(REPO_ROOT, "offline", "status.ts");
+const REFRESH_SCRIPT_TS = path.join(REPO_ROOT, "offline", "refresh.ts");
+/** The program whose edit precedes every timed command run. */
+const PROGRAM_TS = path.join(REPO_ROOT, "index.ts");
 /** Prefix of the one stdout line a child reports its numbers on (the handler prints EMF lines too). */
 const RESULT_MARKER = "BENCH_RESULT ";
 /** argv[2] that turns this script into the breakdown child. */
 const CHILD_BREAKDOWN = "--child-breakdown";
-/** Loads index.ts through the Pulumi CLI's ts-node registration, under mocks. */
-const CLI_HOST = path.join(__dirname, "..", "test", "support", "cliHost.js");
+/** test/support/cliHost.ts, bundled to plain JavaScript here before the process rounds. */
+const CLI_HOST = path.join(REPO_ROOT, "node_modules", ".cache", "mwaa-bench", "cliHost.js");
 export const DEFAULT_RUNS = 7;
 export const DEFAULT_CALLS = 30;
 /** The stack whose settings the package, cold-init and refresh rows use. */
 const STACK = "dev";
-const PREVIEW_TARGET_RATIO = 1.6;
+const COMMAND_TARGET_RATIO = 2.2;
 /** p95 is shown only with at least this many samples. */
 const MIN_SAMPLES_FOR_P95 = 20;
 /** offline/lambdaPackage.ts's fixed entry timestamp (not exported there): 1980-01-01 00:00 local. */
@@ -293,6 +309,8 @@ function cliEnv(): NodeJS.ProcessEnv {
 // ---------------------------------------------------------------------------------------------
 
 interface Breakdown {
+    /** scripts/ts.js's register(): load esbuild, list the sources, transpile them all. */
+    readonly transpileMs: number;
     readonly requirePulumiMs: number;
     readonly requireAwsMs: number;
     readonly serializeMs: number;
@@ -319,7 +337,10 @@ async function childBreakdown(): Promise<void> {
     t = now();
     await pulumi.runtime.computeCodePaths({ extraExcludePackages: ["aws-sdk"] });
     const codePathsDefaultMs = ms(t);
-    const result: Breakdown = { requirePulumiMs, requireAwsMs, serializeMs, codePathsOursMs, codePathsDefaultMs };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const transpileMs = (require(RUNNER) as { registerMs(): number | undefined }).registerMs();
+    if (transpileMs === undefined) throw new BenchError("the breakdown child was not started through scripts/ts.js");
+    const result: Breakdown = { transpileMs, requirePulumiMs, requireAwsMs, serializeMs, codePathsOursMs, codePathsDefaultMs };
     process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
 }
 
@@ -481,10 +502,70 @@ const report = (r) => process.stdout.write("\\n${RESULT_MARKER}" + JSON.stringif
 `;
 
 // ---------------------------------------------------------------------------------------------
+// Command fixtures: what `status`, `refresh` and the pulumi up rows run against
+// ---------------------------------------------------------------------------------------------
+
+/** The function name `refresh --function` invokes on the Lambda double. */
+const LAMBDA_DOUBLE_FUNCTION = "bench-refresh-function";
+
+/** A fresh token file (1 h left, refreshed now) and a requirements.txt that includes it. */
+async function putFreshToken(endpoint: string, region: string, bucket: string, key: string): Promise<void> {
+    const { PutObjectCommand, S3Client } = await import("@aws-sdk/client-s3");
+    const s3 = new S3Client({ endpoint, region, forcePathStyle: true, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+    try {
+        const now = Date.now();
+        await s3.send(new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: "--index-url https://aws:bench@example.invalid/simple/\n",
+            Metadata: { "token-expires-at": new Date(now + 3600_000).toISOString(), "refreshed-at": new Date(now).toISOString() },
+        }));
+        const tokenFileName = key.slice(key.indexOf("/") + 1);
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "requirements.txt", Body: `-r /usr/local/airflow/dags/${tokenFileName}\n` }));
+    } finally {
+        s3.destroy();
+    }
+}
+
+/** Answers every Lambda Invoke with what the refresh function returns on success. */
+async function startLambdaDouble(result: { bucket: string; key: string }): Promise<{ endpoint: string; close: () => Promise<void> }> {
+    const server = http.createServer((req, res) => {
+        req.resume().on("end", () => {
+            const ok = req.method === "POST" && req.url === `/2015-03-31/functions/${LAMBDA_DOUBLE_FUNCTION}/invocations`;
+            const body = ok
+                ? { ...result, endpoint: "https://example.invalid/pypi/repo/", expiresAt: new Date(Date.now() + 3600_000).toISOString(), secondsLeft: 3600 }
+                : { message: `unexpected ${req.method} ${req.url}` };
+            res.writeHead(ok ? 200 : 404, { "content-type": "application/json", ...(ok ? { "x-amz-executed-version": "$LATEST" } : {}) });
+            res.end(JSON.stringify(body));
+        });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    return { endpoint: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/**
+ * test/support/cliHost.ts as one plain JavaScript file (its offline/ imports inlined, packages
+ * left to node_modules), so that the pulumi up rows start with no transpiler of ours loaded.
+ */
+function bundleCliHost(): void {
+    buildSync({
+        entryPoints: [path.join(REPO_ROOT, "test", "support", "cliHost.ts")],
+        outfile: CLI_HOST,
+        bundle: true,
+        packages: "external",
+        platform: "node",
+        format: "cjs",
+        target: "node20",
+        logLevel: "error",
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
 // main
 // ---------------------------------------------------------------------------------------------
 
-const USAGE = `Usage: node build/bench/bench.js [--runs N] [--calls N]
+const USAGE = `Usage: npm run bench -- [--runs N] [--calls N]
 
   --runs N   runs per timed process row (default ${DEFAULT_RUNS})
   --calls N  handler calls in the refresh-latency child (default ${DEFAULT_CALLS})
@@ -545,26 +626,61 @@ async function main(argv: readonly string[]): Promise<void> {
         valueRow("  ratio default/ours: zipped", formatRatio(dflt.zippedBytes / ours.zippedBytes)),
     );
 
-    // 3 + breakdown: whole processes, rotated within each round after one warm-up of each.
+    // Local servers: s3rver and the CodeArtifact double for the handler rows, s3rver (with a fresh
+    // token file) for `status`, a Lambda double for `refresh`.
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "bench-"));
+    cleanups.push(() => fs.rmSync(scratch, { recursive: true, force: true }));
+    progress("starting s3rver, the CodeArtifact double and the Lambda double on 127.0.0.1");
+    const { startS3Server } = await import("../test/support/s3Server");
+    const { startCodeArtifactDouble } = await import("../test/support/codeartifactDouble");
+    const { lambdaRuntimeEnv } = await import("../test/support/lambdaRuntime");
+    const bucket = ours.variables[ENV.bucket];
+    const s3 = await startS3Server({ buckets: [bucket] });
+    cleanups.push(() => s3.close());
+    const ca = await startCodeArtifactDouble({ defaultRegion: ours.region });
+    cleanups.push(() => ca.close());
+    await putFreshToken(s3.endpoint, ours.region, bucket, ours.variables[ENV.key]);
+    const lambdaDouble = await startLambdaDouble({ bucket, key: ours.variables[ENV.key] });
+    cleanups.push(() => lambdaDouble.close());
+
+    // 3 + breakdown: whole processes, rotated within each round after one warm-up of each. Every
+    // command run follows an edit of index.ts: nothing built before can stand in for the sources.
     const env = cliEnv();
+    const awsEnv = {
+        ...env,
+        AWS_ACCESS_KEY_ID: "test",
+        AWS_SECRET_ACCESS_KEY: "test",
+        AWS_EC2_METADATA_DISABLED: "true",
+        AWS_CONFIG_FILE: path.join(scratch, "no-aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE: path.join(scratch, "no-aws-credentials"),
+        AWS_ENDPOINT_URL_S3: s3.endpoint,
+        AWS_ENDPOINT_URL_LAMBDA: lambdaDouble.endpoint,
+    };
+    const programText = fs.readFileSync(PROGRAM_TS, "utf8");
+    cleanups.push(() => fs.writeFileSync(PROGRAM_TS, programText));
+    let edits = 0;
+    const command = (what: string, script: string, args: readonly string[], commandEnv: NodeJS.ProcessEnv) => () => {
+        fs.writeFileSync(PROGRAM_TS, `${programText}// bench edit ${++edits}\n`);
+        return timedProcess(what, [RUNNER, script, ...args], commandEnv);
+    };
+    progress("bundling test/support/cliHost.ts for the pulumi up rows");
+    bundleCliHost();
     const breakdowns: Breakdown[] = [];
     const tasks = [
-        { key: "dev", run: () => timedProcess("preview --stack dev", [PREVIEW_SCRIPT, "--stack", "dev"], env) },
+        { key: "dev", run: command("preview --stack dev", PREVIEW_SCRIPT, ["--stack", "dev"], env) },
         { key: "bare", run: () => timedProcess("bare require", ["-e", 'require("@pulumi/pulumi")'], env) },
-        { key: "prod", run: () => timedProcess("preview --stack prod", [PREVIEW_SCRIPT, "--stack", "prod"], env) },
+        { key: "prod", run: command("preview --stack prod", PREVIEW_SCRIPT, ["--stack", "prod"], env) },
+        { key: "status", run: command("status --stack dev", STATUS_SCRIPT, ["--stack", STACK], awsEnv) },
+        { key: "refresh", run: command("refresh --stack dev", REFRESH_SCRIPT_TS, ["--stack", STACK, "--function", LAMBDA_DOUBLE_FUNCTION], awsEnv) },
         { key: "startup", run: () => timedProcess("node -e 0", ["-e", "0"], env) },
+        { key: "cli", run: () => timedProcess("CLI path, package.json main", [CLI_HOST, REPO_ROOT, STACK], env) },
         // ts-node 7 caches its output on disk; without the cache this is what the first `pulumi up`
-        // after a code change pays.
-        { key: "cli", run: () => timedProcess("CLI path, transpile-only", [CLI_HOST, REPO_ROOT, "dev"], { ...env, TS_NODE_CACHE: "false" }) },
-        {
-            key: "cliTypecheck",
-            run: () => timedProcess("CLI path, type-checked", [CLI_HOST, REPO_ROOT, "dev"],
-                { ...env, TS_NODE_CACHE: "false", PULUMI_NODEJS_TRANSPILE_ONLY: "false" }),
-        },
+        // after a code change paid while Pulumi.yaml said typescript: true.
+        { key: "cliTsNode", run: () => timedProcess("CLI path, ts-node", [CLI_HOST, REPO_ROOT, STACK, "--typescript"], { ...env, TS_NODE_CACHE: "false" }) },
         {
             key: "breakdown",
             run: async () => {
-                const result = resultOf<Breakdown>("breakdown child", await runNode([__filename, CHILD_BREAKDOWN], { cwd: REPO_ROOT, env }));
+                const result = resultOf<Breakdown>("breakdown child", await runNode([RUNNER, __filename, CHILD_BREAKDOWN], { cwd: REPO_ROOT, env }));
                 breakdowns.push(result);
                 return 0;
             },
@@ -581,48 +697,45 @@ async function main(argv: readonly string[]): Promise<void> {
             times.get(task.key)!.push(await task.run());
         }
     }
+    fs.writeFileSync(PROGRAM_TS, programText);
     const dev = times.get("dev")!;
     const bare = times.get("bare")!;
-    const prod = times.get("prod")!;
     const startup = times.get("startup")!;
+    const ratioRow = (what: string, values: readonly number[]) =>
+        valueRow(`  ratio ${what} / bare`, formatRatio(median(values) / median(bare)), `ratio of medians; target <= ${COMMAND_TARGET_RATIO.toFixed(1)}x`);
     const pick = (k: keyof Breakdown) => breakdowns.map((b) => b[k]);
-    const breakdownMedians = [pick("requirePulumiMs"), pick("requireAwsMs"), pick("serializeMs"), pick("codePathsOursMs")].map(median);
+    const breakdownMedians = [pick("transpileMs"), pick("requirePulumiMs"), pick("requireAwsMs"), pick("serializeMs"), pick("codePathsOursMs")].map(median);
     const explained = median(startup) + breakdownMedians.reduce((a, b) => a + b, 0);
     rows.push(
-        timedRow("Preview --stack dev (process)", dev, "node build/offline/preview.js --stack dev, wall"),
         timedRow("Bare require @pulumi/pulumi (process)", bare, `node -e 'require("@pulumi/pulumi")', wall`),
-        valueRow("  ratio preview dev / bare", formatRatio(median(dev) / median(bare)), `ratio of medians; target <= ${PREVIEW_TARGET_RATIO.toFixed(1)}x`),
-        timedRow("Preview --stack prod (process)", prod, "alarms + SNS topic, KMS key"),
+        timedRow("Preview --stack dev (process)", dev, "node scripts/ts.js offline/preview.ts --stack dev, after an edit of index.ts"),
+        ratioRow("preview dev", dev),
+        timedRow("Preview --stack prod (process)", times.get("prod")!, "alarms + SNS topic, KMS key"),
+        ratioRow("preview prod", times.get("prod")!),
+        timedRow("Status --stack dev (process)", times.get("status")!, "offline/status.ts: HeadObject + GetObject on s3rver"),
+        ratioRow("status", times.get("status")!),
+        timedRow("Refresh --stack dev (process)", times.get("refresh")!, "offline/refresh.ts --function: Invoke on a local Lambda double"),
+        ratioRow("refresh", times.get("refresh")!),
         timedRow("Node startup (process)", startup, "node -e 0, wall"),
-        timedRow("pulumi up's load of index.ts (process)", times.get("cli")!, "ts-node 7.0.1 as the CLI registers it, no ts-node cache; tsconfig noCheck: transpile-only"),
-        timedRow("  same, type-checked", times.get("cliTypecheck")!, "PULUMI_NODEJS_TRANSPILE_ONLY=false: what noCheck saves"),
+        timedRow("pulumi up's load of the program (process)", times.get("cli")!, "package.json main scripts/pulumi-main.js: esbuild, then index.ts; under mocks"),
+        timedRow("  before: ts-node", times.get("cliTsNode")!, "typescript: true: vendored ts-node 7.0.1, transpile-only (noCheck), no ts-node cache"),
+        timedRow("Breakdown: esbuild transpile", pick("transpileMs"), "scripts/ts.js register(): load esbuild, list and transpile every source"),
         timedRow("Breakdown: require @pulumi/pulumi", pick("requirePulumiMs"), "in a fresh child, in the preview's order"),
         timedRow("Breakdown: require component", pick("requireAwsMs"), "component.ts and the @pulumi/aws submodules it imports"),
         timedRow("Breakdown: serializeFunction", pick("serializeMs"), "the callback, as lambdaMixins.js serializes it"),
         timedRow("Breakdown: computeCodePaths, ours", pick("codePathsOursMs"), "our extraExcludePackages: arborist still loads the whole tree"),
         timedRow("Breakdown: computeCodePaths, default", pick("codePathsDefaultMs"), "not in the preview; runs 2nd in the child (arborist already loaded)"),
         valueRow("Breakdown: rest of preview dev", formatMs(median(dev) - explained),
-            "derived, noisy: median preview - (startup + 4 steps above); mocks, program, lambdaPackage, output"),
+            "derived, noisy: median preview - (startup + 5 steps above); mocks, program, lambdaPackage, output"),
     );
 
     // 4 + 5: the packaged handler, against local servers.
-    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "bench-"));
-    cleanups.push(() => fs.rmSync(scratch, { recursive: true, force: true }));
     const pkgDir = path.join(scratch, "lambda");
     for (const [name, text] of Object.entries(ours.files)) {
         fs.mkdirSync(path.dirname(path.join(pkgDir, name)), { recursive: true });
         fs.writeFileSync(path.join(pkgDir, name), text);
     }
     const entry = path.join(pkgDir, "__index.js");
-    progress("starting s3rver and the CodeArtifact double on 127.0.0.1");
-    const { startS3Server } = await import("../test/support/s3Server");
-    const { startCodeArtifactDouble } = await import("../test/support/codeartifactDouble");
-    const { lambdaRuntimeEnv } = await import("../test/support/lambdaRuntime");
-    const bucket = ours.variables[ENV.bucket];
-    const s3 = await startS3Server({ buckets: [bucket] });
-    cleanups.push(() => s3.close());
-    const ca = await startCodeArtifactDouble({ defaultRegion: ours.region });
-    cleanups.push(() => ca.close());
     const handlerEnv = lambdaRuntimeEnv({
         variables: ours.variables,
         region: ours.region,

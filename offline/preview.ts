@@ -1,10 +1,11 @@
 /**
- * Offline `pulumi preview`: evaluates the real program (build/index.js) for one stack under the
+ * Offline `pulumi preview`: evaluates the real program (index.ts) for one stack under the
  * mock engine (offline/mocks.ts: mocked AWS account 111122223333, the stack's aws:region), with
  * the configuration the Pulumi CLI would hand it (offline/stackConfig.ts), and prints what
  * `pulumi up` would create. No Pulumi CLI, no AWS credentials, no network.
  *
- *   node build/offline/preview.js [--stack NAME] [--json] [--out DIR] [--cwd DIR]
+ *   npm run preview:offline -- [--stack NAME] [--json] [--out DIR] [--cwd DIR]
+ *   node scripts/ts.js offline/preview.ts [...]     (what that npm script runs)
  *
  *   --stack NAME  stack to preview (a Pulumi.NAME.yaml must exist); default dev
  *   --json        print one JSON document (below) instead of the text tree
@@ -13,7 +14,7 @@
  *                 bootstrap text, which holds no token), DIR/iam/<role>.trust.json and
  *                 DIR/iam/<role policy>.json (pretty-printed), DIR/preview.json (the JSON document)
  *   --cwd DIR     project folder to read Pulumi.yaml and Pulumi.<stack>.yaml from; default the
- *                 current folder. The program itself is always the one compiled next to this script.
+ *                 current folder. The program itself is always the one next to this script.
  *
  * Exit codes: 0 preview succeeded; 2 the stack cannot be previewed as configured (unknown stack,
  * configuration the CLI or the program refuses, bad flag), message on stderr without a stack trace;
@@ -73,7 +74,7 @@ import type { LambdaPackage } from "./lambdaPackage";
 export const PREVIEW_ACCOUNT = "111122223333";
 export const JSON_VERSION = 1;
 
-const USAGE = `Usage: node build/offline/preview.js [--stack NAME] [--json] [--out DIR] [--cwd DIR] [--help]
+const USAGE = `Usage: npm run preview:offline -- [--stack NAME] [--json] [--out DIR] [--cwd DIR] [--help]
 
 Evaluates the Pulumi program offline (mocked AWS account ${PREVIEW_ACCOUNT}) and shows what
 \`pulumi up\` would create for the stack.
@@ -85,8 +86,11 @@ Evaluates the Pulumi program offline (mocked AWS account ${PREVIEW_ACCOUNT}) and
   --help        show this help
 `;
 
-/** The program compiled next to this script: build/offline/preview.js → build/index.js. */
-const PROGRAM = path.join(__dirname, "..", "index.js");
+/**
+ * The program next to this script, without extension: index.ts when run from source
+ * (scripts/ts.js), build/index.js from a tsc build (the tests).
+ */
+const PROGRAM = path.join(__dirname, "..", "index");
 
 // ---------------------------------------------------------------------------------------------
 // Failure: reported exactly once, then exit

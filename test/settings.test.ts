@@ -534,7 +534,8 @@ describe("Pulumi.yaml", () => {
 
     test("project name and runtime", () => {
         assert.equal(project.name, PROJECT_NAME);
-        assert.deepEqual(project.runtime, { name: "nodejs", options: { typescript: true } });
+        // typescript: false: the CLI loads package.json "main" (scripts/pulumi-main.js) instead of ts-node.
+        assert.deepEqual(project.runtime, { name: "nodejs", options: { typescript: false } });
         assert.equal(typeof project.description, "string");
     });
 

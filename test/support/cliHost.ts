@@ -1,12 +1,19 @@
 /**
- * Loads `index.ts` the way the Pulumi CLI's Node language host does (see
- * `@pulumi/pulumi/cmd/run/run.js`): ts-node — the project's own if installed, else the SDK's
- * vendored 7.0.1 — registered with the project's TypeScript and tsconfig.json, then runs the
- * program under the mock engine and prints what it registered as one JSON line.
+ * Loads the program the way the Pulumi CLI's Node language host does (see
+ * `@pulumi/pulumi/cmd/run/run.js`), under the mock engine, and prints what it registered as one
+ * JSON line. What run.js does depends on the project's files, read here as the CLI reads them:
+ *  - Pulumi.yaml `runtime.options.typescript` (the language host's default: true) registers
+ *    ts-node — the project's own if installed, else the SDK's vendored 7.0.1 — with the project's
+ *    TypeScript and tsconfig.json, transpile-only when tsconfig says noCheck;
+ *  - the program is package.json's "main" (this project sets no Pulumi.yaml `main`), required.
  *
- * Usage: node cliHost.js <projectDir> <stack>
+ * Usage: node cliHost.js <projectDir> <stack> [--typescript]
+ *   --typescript  register ts-node and load index.ts whatever the project says (the bench's
+ *                 "before" figure: how the CLI loaded this project until it set typescript: false)
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
 import { RecordingMocks } from "../../offline/mocks";
 import { loadStackConfig } from "../../offline/stackConfig";
 
@@ -18,10 +25,9 @@ interface TsNode {
     register(options: Record<string, unknown>): unknown;
 }
 
-async function main(): Promise<void> {
-    const [projectDir, stack] = process.argv.slice(2);
-    process.chdir(projectDir);
-    /* eslint-disable @typescript-eslint/no-require-imports */
+/* eslint-disable @typescript-eslint/no-require-imports */
+/** run.js's ts-node registration (CommonJS project, TypeScript >= 4.7). Returns ts-node's path. */
+function registerTsNode(): string {
     const tsutils = require("@pulumi/pulumi/tsutils") as TsUtils;
     const { tsnodeRequire, typescriptRequire } = tsutils.typeScriptRequireStrings();
     const compilerOptions = tsutils.loadTypeScriptCompilerOptions("tsconfig.json");
@@ -34,12 +40,24 @@ async function main(): Promise<void> {
         // The same defaults run.js applies before the project's own options.
         compilerOptions: { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", sourceMap: "true", ...compilerOptions },
     });
+    return tsnodeRequire;
+}
+
+async function main(): Promise<void> {
+    const [projectDir, stack, flag] = process.argv.slice(2);
+    process.chdir(projectDir);
+    const pulumiYaml = parseYaml(fs.readFileSync("Pulumi.yaml", "utf8")) as { main?: string; runtime?: { options?: { typescript?: boolean } } };
+    if (pulumiYaml.main !== undefined) throw new Error("cliHost.js does not follow a Pulumi.yaml main; the project sets none");
+    const typescript = flag === "--typescript" || pulumiYaml.runtime?.options?.typescript !== false;
+    const tsnode = typescript ? registerTsNode() : null;
+    const packageMain = (JSON.parse(fs.readFileSync("package.json", "utf8")) as { main?: string }).main ?? "index.js";
+    const entry = path.resolve(projectDir, flag === "--typescript" ? "index.ts" : packageMain);
     const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
     const { project, config } = loadStackConfig(stack, projectDir);
     const mocks = new RecordingMocks({ accountId: "111122223333", region: config["aws:region"] ?? "us-west-2" });
     pulumi.runtime.setAllConfig(config);
     await pulumi.runtime.setMocks(mocks, project, stack, false);
-    const program = require(path.join(projectDir, "index.ts")) as Record<string, import("@pulumi/pulumi").Output<unknown>>;
+    const program = require(entry) as Record<string, import("@pulumi/pulumi").Output<unknown>>;
     /* eslint-enable @typescript-eslint/no-require-imports */
     const outputs: Record<string, unknown> = {};
     for (const [name, output] of Object.entries(program)) {
@@ -48,10 +66,14 @@ async function main(): Promise<void> {
     const fn = mocks.ofType("aws:lambda/function:Function")[0];
     const assets = fn === undefined ? {} : await (fn.inputs.code as { assets: Promise<Record<string, unknown>> }).assets;
     process.stdout.write(JSON.stringify({
-        tsnode: tsnodeRequire,
-        typescript: typescriptRequire,
+        tsnode,
+        entry: path.relative(projectDir, entry),
         types: mocks.registrations.map((r) => r.type),
         packageFiles: Object.keys(assets),
+        packageTexts: Object.fromEntries(
+            await Promise.all(Object.entries(assets).map(async ([name, asset]): Promise<[string, string]> => [name, await (asset as { text: Promise<string> }).text])),
+        ),
+        variables: (fn?.inputs.environment as { variables?: Record<string, string> } | undefined)?.variables ?? {},
         outputs,
     }) + "\n");
 }

@@ -8,8 +8,11 @@ import os from "node:os";
 import path from "node:path";
 import { runProcess, type Proc } from "./process";
 
-/** build/test/support/lambdaRuntime.js → the repo root. */
-const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+/**
+ * The node_modules folder the project's SDK clients come from, found the same way whether this file
+ * runs compiled (build/test/support) or from source through scripts/ts.js (the bench).
+ */
+const NODE_MODULES = path.resolve(path.dirname(require.resolve("@aws-sdk/client-s3/package.json")), "..", "..");
 
 export interface LambdaRuntimeEnvOptions {
     /** The Function's own environment variables. */
@@ -29,7 +32,7 @@ export interface LambdaRuntimeEnvOptions {
 export function lambdaRuntimeEnv(opts: LambdaRuntimeEnvOptions): Record<string, string> {
     return {
         ...opts.variables,
-        NODE_PATH: path.join(REPO_ROOT, "node_modules"),
+        NODE_PATH: NODE_MODULES,
         PATH: process.env.PATH ?? "/usr/bin:/bin",
         AWS_REGION: opts.region,
         AWS_ACCESS_KEY_ID: "test",
