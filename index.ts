@@ -1,7 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { readSettings } from "./settings";
-import { CodeArtifactTokenRefresher } from "./component";
-import { refresherNameForStack } from "./naming";
+import { CodeArtifactTokenRefresher, readSettings, refresherNameForStack } from "./lib";
 
 const settings = readSettings();
 

@@ -1,4 +1,4 @@
-// The benchmark's pure helpers (bench/bench.ts): statistics and table formatting. Nothing here is
+// The benchmark's pure helpers (tools/bench/bench.ts): statistics and table formatting. Nothing here is
 // timed and no bench number is asserted; importing the module runs nothing (main is guarded).
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -8,7 +8,7 @@ import * as path from "node:path";
 import {
     formatBytes, formatCount, formatMs, formatRatio, formatTable, median, parseBenchArgs, percentile, summarize, timedRow, valueRow,
     walkArchiveDirectory, DEFAULT_CALLS, DEFAULT_RUNS,
-} from "../bench/bench";
+} from "../tools/bench/bench";
 
 describe("bench statistics", () => {
     test("median of odd and even counts, in any input order", () => {

@@ -5,9 +5,9 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { PREVIEW_ACCOUNT, type PreviewDocument, type PreviewResource } from "../offline/preview";
-import { listStacks } from "../offline/stackConfig";
-import { s3ObjectArn } from "../policy";
+import { PREVIEW_ACCOUNT, type PreviewDocument, type PreviewResource } from "../tools/preview/preview";
+import { listStacks } from "../tools/stackConfig";
+import { s3ObjectArn } from "../lib/policy";
 import { runProcess } from "./support/process";
 import {
     IAM_DIR, PLACEHOLDER, REPO_ROOT, allowingStatement, list, loadDocument, render, type Document, type Placeholders, type Request,
@@ -27,7 +27,7 @@ async function previewJson(stack: string): Promise<PreviewDocument> {
     const env = { ...process.env };
     delete env.PULUMI_CONFIG;
     delete env.PULUMI_CONFIG_SECRET_KEYS;
-    const run = await runProcess(process.execPath, [path.join(REPO_ROOT, "build", "offline", "preview.js"), "--stack", stack, "--json"], {
+    const run = await runProcess(process.execPath, [path.join(REPO_ROOT, "build", "tools", "preview", "preview.js"), "--stack", stack, "--json"], {
         cwd: REPO_ROOT, env, timeoutMs: 50_000,
     });
     assert.equal(run.code, 0, `preview --stack ${stack} --json failed: ${run.stderr}`);

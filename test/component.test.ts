@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { ACCOUNT, installMocks, valueOf } from "./support/pulumiTesting";
 import { BASE, BUCKET, type Deployed, deployer, dependsOnUrns } from "./support/deploy";
-import { BOOTSTRAP_CONTENT, CodeArtifactTokenRefresher, renderRequirements, s3Etag } from "../component";
+import { BOOTSTRAP_CONTENT, CodeArtifactTokenRefresher, renderRequirements, s3Etag } from "../lib/component";
 import { functionTimeoutSeconds } from "../functions/limits";
 import { ENV } from "../functions/refresh";
-import type { PolicyDocument, TrustPolicyDocument } from "../policy";
+import type { PolicyDocument, TrustPolicyDocument } from "../lib/policy";
 
 const mocks = installMocks();
 

@@ -8,9 +8,9 @@ import fc from "fast-check";
 import * as pulumi from "@pulumi/pulumi";
 import { ACCOUNT, installMocks } from "./support/pulumiTesting";
 import { type Deployed, deployer, dependsOnUrns } from "./support/deploy";
-import { CodeArtifactTokenRefresher, TOKEN_FILE_IGNORED_CHANGES } from "../component";
+import { CodeArtifactTokenRefresher, TOKEN_FILE_IGNORED_CHANGES } from "../lib/component";
 import { functionTimeoutSeconds, HTTP, IAM_PROPAGATION_WAIT_MS, refreshBudgetMs, sdkCallBudgetMs, SDK_MAX_ATTEMPTS } from "../functions/limits";
-import { DESCRIPTION_LIMITS, fitText, MAX_REFRESHER_NAME_LENGTH, refresherNameForStack, refresherNameProblems } from "../naming";
+import { DESCRIPTION_LIMITS, fitText, MAX_REFRESHER_NAME_LENGTH, refresherNameForStack, refresherNameProblems } from "../lib/naming";
 
 const mocks = installMocks();
 const deploy = deployer(mocks);

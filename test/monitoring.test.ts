@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type AlarmState, type Datapoint, evaluateStalenessAlarm, stalenessAlarmWindow } from "../monitoring";
-import { STALE_ALARM_MISSING_DATA } from "../component";
+import { type AlarmState, type Datapoint, evaluateStalenessAlarm, stalenessAlarmWindow } from "../lib/monitoring";
+import { STALE_ALARM_MISSING_DATA } from "../lib/component";
 
 /** Token durations and intervals the settings accept: one missed refresh is always survivable. */
 const acceptedSchedule = fc.integer({ min: 900, max: 43_200 }).chain((duration) =>

@@ -1,6 +1,6 @@
 // End to end, from `pulumi preview`'s offline twin to a real `pip`:
 //
-//   node build/offline/preview.js --stack dev --out OUT     (the package, requirements.txt, ...)
+//   node build/tools/preview/preview.js --stack dev --out OUT     (the package, requirements.txt, ...)
 //   OUT/lambda/__index.js in a child node, as the Lambda runtime runs it (SDK via NODE_PATH),
 //     against s3rver and the CodeArtifact double, whose repository endpoint is a local HTTPS
 //     PEP 503 index that demands HTTP Basic auth aws:<token>
@@ -22,7 +22,7 @@ import path from "node:path";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { unzipSync } from "fflate";
 import { parse as parseYaml } from "yaml";
-import { BOOTSTRAP_CONTENT, MWAA_DAGS_MOUNT } from "../component";
+import { BOOTSTRAP_CONTENT, MWAA_DAGS_MOUNT } from "../lib/component";
 import { ENV } from "../functions/refresh";
 import { startCodeArtifactDouble, type CodeArtifactDouble } from "./support/codeartifactDouble";
 import { lambdaRuntimeEnv, runPackagedHandler, type HandlerOutcome } from "./support/lambdaRuntime";
@@ -123,10 +123,10 @@ function rig(): Promise<Rig> {
 
         // The preview runs with the token in its environment, as it would be in a CI job that also
         // runs pip: nothing in --out may pick it up.
-        const preview = await runProcess(process.execPath, [path.join(REPO_ROOT, "build", "offline", "preview.js"), "--stack", STACK, "--out", out], {
+        const preview = await runProcess(process.execPath, [path.join(REPO_ROOT, "build", "tools", "preview", "preview.js"), "--stack", STACK, "--out", out], {
             cwd: REPO_ROOT, env: { ...process.env, CODEARTIFACT_AUTH_TOKEN: FAKE_TOKEN }, timeoutMs: 30_000,
         });
-        assert.equal(preview.code, 0, `node build/offline/preview.js --stack ${STACK} --out ${out} failed: ${describe(preview)}`);
+        assert.equal(preview.code, 0, `node build/tools/preview/preview.js --stack ${STACK} --out ${out} failed: ${describe(preview)}`);
         const previewJson = JSON.parse(await readFile(path.join(out, "preview.json"), "utf8")) as unknown;
         const variables = findFunctionVariables(previewJson);
         assert.ok(variables, "preview.json holds no Function environment variables (no object with TOKEN_BUCKET and CODEARTIFACT_DOMAIN)");

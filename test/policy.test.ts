@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { codeartifactDomainArn, codeartifactRepositoryArn, lambdaTrustPolicy, refreshPolicy, type RefreshPolicyScope } from "../policy";
+import { codeartifactDomainArn, codeartifactRepositoryArn, lambdaTrustPolicy, refreshPolicy, type RefreshPolicyScope } from "../lib/policy";
 
 const SCOPE: RefreshPolicyScope = {
     partition: "aws",

@@ -1,4 +1,4 @@
-// The offline preview end to end (build/offline/preview.js in a child process, as
+// The offline preview end to end (build/tools/preview/preview.js in a child process, as
 // `npm run preview:offline` runs it), plus unit tests of the stack config loader and the Lambda
 // packager it is built on. Temporary projects live in the OS temp folder, never in the repo.
 import { after, describe, test } from "node:test";
@@ -8,12 +8,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfigError, UnknownStackError, listStacks, loadStackConfig } from "../offline/stackConfig";
-import { lambdaPackage } from "../offline/lambdaPackage";
+import { StackConfigError, UnknownStackError, listStacks, loadStackConfig } from "../tools/stackConfig";
+import { lambdaPackage } from "../tools/preview/lambdaPackage";
 
 // build/test/preview.test.js → repo root
 const ROOT = path.resolve(__dirname, "..", "..");
-const SCRIPT = path.join(ROOT, "build", "offline", "preview.js");
+const SCRIPT = path.join(ROOT, "build", "tools", "preview", "preview.js");
 const PROJECT = "mwaa-codeartifact-token";
 const T = { timeout: 60_000 };
 const CIPHERTEXT = "v1:c2VjcmV0LWNpcGhlcnRleHQtdGhhdC1tdXN0LW5ldmVyLWxlYWs=";
@@ -281,16 +281,16 @@ test("a secure: value is shown as [secret] and its ciphertext appears nowhere", 
     assert.ok(!(bad.stdout + bad.stderr).includes(CIPHERTEXT.slice(3, 20)));
 });
 
-/** Runs the preview script against a stand-in program: a temp copy of build/offline beside `index`. */
+/** Runs the preview script against a stand-in program: a temp copy of build/tools beside `index`. */
 async function previewOfProgram(index: string): Promise<Run> {
     const dir = tempDir();
-    fs.mkdirSync(path.join(dir, "offline"));
-    for (const file of ["preview.js", "stackConfig.js", "mocks.js", "lambdaPackage.js"]) {
-        fs.copyFileSync(path.join(ROOT, "build", "offline", file), path.join(dir, "offline", file));
+    fs.mkdirSync(path.join(dir, "tools", "preview"), { recursive: true });
+    for (const file of ["preview/preview.js", "stackConfig.js", "preview/mocks.js", "preview/lambdaPackage.js"]) {
+        fs.copyFileSync(path.join(ROOT, "build", "tools", file), path.join(dir, "tools", file));
     }
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
     fs.writeFileSync(path.join(dir, "index.js"), index);
-    return preview(["--cwd", ROOT], path.join(dir, "offline", "preview.js"));
+    return preview(["--cwd", ROOT], path.join(dir, "tools", "preview", "preview.js"));
 }
 
 test("a failure inside the Pulumi runtime is reported once, and no preview is printed", T, async () => {

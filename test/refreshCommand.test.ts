@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { mockClient } from "aws-sdk-client-mock";
 import { InvokeCommand, InvokeCommandInput, InvokeCommandOutput, LambdaClient, LambdaServiceException, ResourceNotFoundException } from "@aws-sdk/client-lambda";
-import { functionNameFromPulumi, main, redactSecrets, RefreshReport } from "../offline/refresh";
+import { functionNameFromPulumi, main, redactSecrets, RefreshReport } from "../tools/operate/refresh";
 
 const ROOT = path.resolve(__dirname, "../..");
 const NOW = Date.parse("2030-01-01T12:00:00.000Z");

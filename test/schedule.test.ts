@@ -8,7 +8,7 @@ import {
     maxIntervalMinutesSurviving,
     scheduleExpression,
     worstCaseTokenSecondsLeft,
-} from "../schedule";
+} from "../lib/schedule";
 
 const RATE = /^rate\((1 (minute|hour|day)|\d+ (minutes|hours|days))\)$/;
 const duration = fc.integer({ min: 900, max: 43200 });

@@ -7,11 +7,11 @@ import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { RecordingMocks, type Registration } from "../offline/mocks";
-import { listStacks, loadStackConfig } from "../offline/stackConfig";
-import { lambdaPackage } from "../offline/lambdaPackage";
+import { RecordingMocks, type Registration } from "../tools/preview/mocks";
+import { listStacks, loadStackConfig } from "../tools/stackConfig";
+import { lambdaPackage } from "../tools/preview/lambdaPackage";
 import { ENV } from "../functions/refresh";
-import type { PolicyDocument } from "../policy";
+import type { PolicyDocument } from "../lib/policy";
 import { settle } from "./support/pulumiTesting";
 
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -18,8 +18,8 @@ import {
     UNSET_DEFAULTS,
     parseSettings,
     renderGiven,
-} from "../settings";
-import { MIN_INTERVAL_MINUTES, defaultRefreshIntervalMinutes, failedRefreshesSurvived } from "../schedule";
+} from "../lib/settings";
+import { MIN_INTERVAL_MINUTES, defaultRefreshIntervalMinutes, failedRefreshesSurvived } from "../lib/schedule";
 
 // build/test/settings.test.js → project root
 const ROOT = path.resolve(__dirname, "..", "..");

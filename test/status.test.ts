@@ -7,7 +7,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { main, referencesTokenFile, StatusReport, tokenState } from "../offline/status";
+import { main, referencesTokenFile, StatusReport, tokenState } from "../tools/operate/status";
 import { S3TestServer, startS3Server } from "./support/s3Server";
 
 const BUCKET = "airflow-test-bucket";
@@ -19,7 +19,7 @@ const PLACEHOLDER = "# Placeholder written by Pulumi; the refresh function repla
 const NOW = Date.parse("2030-01-01T12:00:00.000Z");
 const HOUR = 3600_000;
 const ROOT = path.resolve(__dirname, "../..");
-const STATUS_JS = path.resolve(__dirname, "../offline/status.js");
+const STATUS_JS = path.resolve(__dirname, "../tools/operate/status.js");
 
 for (const name of ["AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_REGION", "AWS_DEFAULT_REGION"]) {
     delete process.env[name];

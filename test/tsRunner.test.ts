@@ -31,7 +31,7 @@ after(() => {
 });
 
 function previewJson(): { outputs: Record<string, unknown> } {
-    const run = spawnSync(process.execPath, ["scripts/ts.js", "offline/preview.ts", "--stack", "dev", "--json"], { cwd: copy, encoding: "utf8", timeout: 60_000 });
+    const run = spawnSync(process.execPath, ["scripts/ts.js", "tools/preview/preview.ts", "--stack", "dev", "--json"], { cwd: copy, encoding: "utf8", timeout: 60_000 });
     assert.equal(run.status, 0, run.stderr);
     return JSON.parse(run.stdout) as { outputs: Record<string, unknown> };
 }
@@ -60,17 +60,17 @@ test("an edit of index.ts, and of a module it imports, is what the next preview 
 });
 
 test("a syntax error names the file, line and column; a type error does not stop the run (npm test reports it)", T, () => {
-    const schedule = path.join(copy, "schedule.ts");
+    const schedule = path.join(copy, "lib", "schedule.ts");
     const original = fs.readFileSync(schedule, "utf8");
     try {
         fs.writeFileSync(schedule, `${original}\nexport const broken = (;\n`);
-        const run = spawnSync(process.execPath, ["scripts/ts.js", "offline/status.ts", "--help"], { cwd: copy, encoding: "utf8", timeout: 60_000 });
+        const run = spawnSync(process.execPath, ["scripts/ts.js", "tools/operate/status.ts", "--help"], { cwd: copy, encoding: "utf8", timeout: 60_000 });
         assert.notEqual(run.status, 0);
         const line = original.split("\n").length + 1;
         assert.match(run.stderr, new RegExp(`schedule\\.ts:${line}:\\d+: `), run.stderr);
 
         fs.writeFileSync(schedule, `${original}\nexport const typeError: number = "not a number";\n`);
-        const typed = spawnSync(process.execPath, ["scripts/ts.js", "offline/status.ts", "--help"], { cwd: copy, encoding: "utf8", timeout: 60_000 });
+        const typed = spawnSync(process.execPath, ["scripts/ts.js", "tools/operate/status.ts", "--help"], { cwd: copy, encoding: "utf8", timeout: 60_000 });
         assert.equal(typed.status, 0, typed.stderr);
         assert.match(typed.stdout, /--stack/);
     } finally {

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { validateAction, validateWorkflow } from "@action-validator/core";
 import { parse } from "yaml";
-import { listStacks } from "../offline/stackConfig";
+import { listStacks } from "../tools/stackConfig";
 import { runProcess } from "./support/process";
 import { REPO_ROOT, list, loadDocument } from "./support/iam";
 

@@ -14,8 +14,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { RecordingMocks } from "../../offline/mocks";
-import { loadStackConfig } from "../../offline/stackConfig";
+import { RecordingMocks } from "../../tools/preview/mocks";
+import { loadStackConfig } from "../../tools/stackConfig";
 
 interface TsUtils {
     typeScriptRequireStrings(): { tsnodeRequire: string; typescriptRequire: string };

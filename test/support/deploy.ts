@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
-import { CodeArtifactTokenRefresher, type CodeArtifactTokenRefresherArgs } from "../../component";
-import type { RecordingMocks, Registration } from "../../offline/mocks";
+import { CodeArtifactTokenRefresher, type CodeArtifactTokenRefresherArgs } from "../../lib/component";
+import type { RecordingMocks, Registration } from "../../tools/preview/mocks";
 import { settle, valueOf } from "./pulumiTesting";
 
 export const BUCKET = "airflow-dev-111122223333-us-west-2";

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { drainRegistrations, RecordingMocks } from "../../offline/mocks";
+import { drainRegistrations, RecordingMocks } from "../../tools/preview/mocks";
 
 export const PROJECT = "mwaa-codeartifact-token";
 export const ACCOUNT = "111122223333";

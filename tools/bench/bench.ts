@@ -6,7 +6,7 @@
  * measurement could not be taken.
  *
  *   npm run bench -- [--runs N] [--calls N]
- *   node scripts/ts.js bench/bench.ts [--runs N] [--calls N]     (what that npm script runs)
+ *   node scripts/ts.js tools/tools/bench/bench.ts [--runs N] [--calls N]     (what that npm script runs)
  *
  *   --runs N   runs per timed process row (preview, bare require, startup, breakdown, cold init);
  *              default 7
@@ -14,7 +14,7 @@
  *
  * Rows:
  * - Lambda package, ours: the dev stack's component deployed in this process under RecordingMocks,
- *   its Function's code archive packaged with offline/lambdaPackage (fflate level 9, fixed mtime).
+ *   its Function's code archive packaged with tools/preview/lambdaPackage (fflate level 9, fixed mtime).
  * - Lambda package, CallbackFunction default: the same callback serialized the way
  *   @pulumi/aws lambdaMixins.js does it when `codePathOptions` is omitted (serializeFunction, then
  *   computeCodePaths with extraExcludePackages ["aws-sdk"]), directories expanded the way the engine
@@ -51,16 +51,16 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type * as Pulumi from "@pulumi/pulumi";
 import { buildSync } from "esbuild";
-import { createHandler } from "../functions/handler";
-import { ENV } from "../functions/refresh";
+import { createHandler } from "../../functions/handler";
+import { ENV } from "../../functions/refresh";
 
-/** bench/bench.ts → the repo root. */
-const REPO_ROOT = path.resolve(__dirname, "..");
+/** tools/bench/bench.ts → the repo root. */
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
 /** What `npm run preview:offline|status|refresh|bench` run: node RUNNER <command>.ts [args]. */
 const RUNNER = path.join(REPO_ROOT, "scripts", "ts.js");
-const PREVIEW_SCRIPT = path.join(REPO_ROOT, "offline", "preview.ts");
-const STATUS_SCRIPT = path.join(REPO_ROOT, "offline", "status.ts");
-const REFRESH_SCRIPT_TS = path.join(REPO_ROOT, "offline", "refresh.ts");
+const PREVIEW_SCRIPT = path.join(REPO_ROOT, "tools", "preview", "preview.ts");
+const STATUS_SCRIPT = path.join(REPO_ROOT, "tools", "operate", "status.ts");
+const REFRESH_SCRIPT_TS = path.join(REPO_ROOT, "tools", "operate", "refresh.ts");
 /** The program whose edit precedes every timed command run. */
 const PROGRAM_TS = path.join(REPO_ROOT, "index.ts");
 /** Prefix of the one stdout line a child reports its numbers on (the handler prints EMF lines too). */
@@ -76,7 +76,7 @@ const STACK = "dev";
 const COMMAND_TARGET_RATIO = 2.2;
 /** p95 is shown only with at least this many samples. */
 const MIN_SAMPLES_FOR_P95 = 20;
-/** offline/lambdaPackage.ts's fixed entry timestamp (not exported there): 1980-01-01 00:00 local. */
+/** tools/preview/lambdaPackage.ts's fixed entry timestamp (not exported there): 1980-01-01 00:00 local. */
 const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
 const PROCESS_TIMEOUT_MS = 60_000;
 
@@ -326,7 +326,7 @@ async function childBreakdown(): Promise<void> {
     const requirePulumiMs = ms(t);
     t = now();
     // The component with the @pulumi/aws submodules it imports, as the program loads them.
-    const { PACKAGES_LEFT_TO_THE_RUNTIME } = await import("../component");
+    const { PACKAGES_LEFT_TO_THE_RUNTIME } = await import("../../lib/component");
     const requireAwsMs = ms(t);
     t = now();
     await pulumi.runtime.serializeFunction(callbackFactory, SERIALIZE_ARGS);
@@ -358,17 +358,17 @@ interface OurPackage {
 
 /** Deploys the dev stack's component under RecordingMocks and packages its Function. */
 async function ourPackage(pulumi: typeof Pulumi): Promise<OurPackage> {
-    const { loadStackConfig } = await import("../offline/stackConfig");
-    const { RecordingMocks } = await import("../offline/mocks");
-    const { PREVIEW_ACCOUNT } = await import("../offline/preview");
+    const { loadStackConfig } = await import("../stackConfig");
+    const { RecordingMocks } = await import("../preview/mocks");
+    const { PREVIEW_ACCOUNT } = await import("../preview/preview");
     const stack = loadStackConfig(STACK, REPO_ROOT);
     const region = stack.config["aws:region"];
     if (region === undefined) throw new BenchError(`stack ${STACK} sets no aws:region`);
     pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
     const mocks = new RecordingMocks({ accountId: PREVIEW_ACCOUNT, region });
     await pulumi.runtime.setMocks(mocks, stack.project, stack.stack, false);
-    const { readSettings } = await import("../settings");
-    const { CodeArtifactTokenRefresher } = await import("../component");
+    const { readSettings } = await import("../../lib/settings");
+    const { CodeArtifactTokenRefresher } = await import("../../lib/component");
     const refresher = new CodeArtifactTokenRefresher(`mwaa-codeartifact-${STACK}`, readSettings());
     await new Promise((resolve) => refresher.alarmNames.apply(resolve));
     const settings = (await import("@pulumi/pulumi/runtime/settings")) as unknown as { waitForRPCs: () => Promise<void> };
@@ -376,7 +376,7 @@ async function ourPackage(pulumi: typeof Pulumi): Promise<OurPackage> {
 
     const fns = mocks.ofType("aws:lambda/function:Function");
     if (fns.length !== 1) throw new BenchError(`expected one Lambda function, found ${fns.length}`);
-    const { lambdaPackage } = await import("../offline/lambdaPackage");
+    const { lambdaPackage } = await import("../preview/lambdaPackage");
     const pkg = await lambdaPackage(fns[0].inputs.code);
     const variables = (fns[0].inputs.environment as { variables?: Record<string, string> } | undefined)?.variables;
     if (variables === undefined) throw new BenchError("the Function has no environment variables");
@@ -631,9 +631,9 @@ async function main(argv: readonly string[]): Promise<void> {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "bench-"));
     cleanups.push(() => fs.rmSync(scratch, { recursive: true, force: true }));
     progress("starting s3rver, the CodeArtifact double and the Lambda double on 127.0.0.1");
-    const { startS3Server } = await import("../test/support/s3Server");
-    const { startCodeArtifactDouble } = await import("../test/support/codeartifactDouble");
-    const { lambdaRuntimeEnv } = await import("../test/support/lambdaRuntime");
+    const { startS3Server } = await import("../../test/support/s3Server");
+    const { startCodeArtifactDouble } = await import("../../test/support/codeartifactDouble");
+    const { lambdaRuntimeEnv } = await import("../../test/support/lambdaRuntime");
     const bucket = ours.variables[ENV.bucket];
     const s3 = await startS3Server({ buckets: [bucket] });
     cleanups.push(() => s3.close());
@@ -708,13 +708,13 @@ async function main(argv: readonly string[]): Promise<void> {
     const explained = median(startup) + breakdownMedians.reduce((a, b) => a + b, 0);
     rows.push(
         timedRow("Bare require @pulumi/pulumi (process)", bare, `node -e 'require("@pulumi/pulumi")', wall`),
-        timedRow("Preview --stack dev (process)", dev, "node scripts/ts.js offline/preview.ts --stack dev, after an edit of index.ts"),
+        timedRow("Preview --stack dev (process)", dev, "node scripts/ts.js tools/preview/preview.ts --stack dev, after an edit of index.ts"),
         ratioRow("preview dev", dev),
         timedRow("Preview --stack prod (process)", times.get("prod")!, "alarms + SNS topic, KMS key"),
         ratioRow("preview prod", times.get("prod")!),
-        timedRow("Status --stack dev (process)", times.get("status")!, "offline/status.ts: HeadObject + GetObject on s3rver"),
+        timedRow("Status --stack dev (process)", times.get("status")!, "tools/operate/status.ts: HeadObject + GetObject on s3rver"),
         ratioRow("status", times.get("status")!),
-        timedRow("Refresh --stack dev (process)", times.get("refresh")!, "offline/refresh.ts --function: Invoke on a local Lambda double"),
+        timedRow("Refresh --stack dev (process)", times.get("refresh")!, "tools/operate/refresh.ts --function: Invoke on a local Lambda double"),
         ratioRow("refresh", times.get("refresh")!),
         timedRow("Node startup (process)", startup, "node -e 0, wall"),
         timedRow("pulumi up's load of the program (process)", times.get("cli")!, "package.json main scripts/pulumi-main.js: esbuild, then index.ts; under mocks"),

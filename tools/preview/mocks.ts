@@ -97,7 +97,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                     id: region, region, name: region, endpoint: `ec2.${region}.${this.dnsSuffix}`, description: region,
                 } satisfies GetRegionResult;
             default:
-                throw new Error(`unmocked invoke ${args.token}(${JSON.stringify(args.inputs)}): add it to offline/mocks.ts`);
+                throw new Error(`unmocked invoke ${args.token}(${JSON.stringify(args.inputs)}): add it to tools/preview/mocks.ts`);
         }
     }
 

@@ -9,12 +9,12 @@ import * as iam from "@pulumi/aws/iam";
 import * as lambda from "@pulumi/aws/lambda";
 import * as s3 from "@pulumi/aws/s3";
 import * as sns from "@pulumi/aws/sns";
-import { createHandler } from "./functions/handler";
-import { functionTimeoutSeconds } from "./functions/limits";
+import { createHandler } from "../functions/handler";
+import { functionTimeoutSeconds } from "../functions/limits";
 import {
     DEFAULTS, DEPLOY_EVENT_SOURCE, ENV, METRIC_DIMENSION, METRIC_NAME, TOKEN_FILE_CACHE_CONTROL, TOKEN_FILE_CONTENT_TYPE,
     type IndexOption,
-} from "./functions/refresh";
+} from "../functions/refresh";
 import { DESCRIPTION_LIMITS, fitText, refresherNameProblems } from "./naming";
 import { lambdaTrustPolicy, refreshPolicy } from "./policy";
 import { failedRefreshesSurvived, scheduleExpression, worstCaseTokenSecondsLeft } from "./schedule";

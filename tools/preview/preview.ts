@@ -1,11 +1,11 @@
 /**
  * Offline `pulumi preview`: evaluates the real program (index.ts) for one stack under the
- * mock engine (offline/mocks.ts: mocked AWS account 111122223333, the stack's aws:region), with
- * the configuration the Pulumi CLI would hand it (offline/stackConfig.ts), and prints what
+ * mock engine (tools/preview/mocks.ts: mocked AWS account 111122223333, the stack's aws:region), with
+ * the configuration the Pulumi CLI would hand it (tools/stackConfig.ts), and prints what
  * `pulumi up` would create. No Pulumi CLI, no AWS credentials, no network.
  *
  *   npm run preview:offline -- [--stack NAME] [--json] [--out DIR] [--cwd DIR]
- *   node scripts/ts.js offline/preview.ts [...]     (what that npm script runs)
+ *   node scripts/ts.js tools/preview/preview.ts [...]     (what that npm script runs)
  *
  *   --stack NAME  stack to preview (a Pulumi.NAME.yaml must exist); default dev
  *   --json        print one JSON document (below) instead of the text tree
@@ -66,7 +66,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type * as Pulumi from "@pulumi/pulumi";
-import { SECRET_PLACEHOLDER, StackConfigError, loadStackConfig, type StackConfig } from "./stackConfig";
+import { SECRET_PLACEHOLDER, StackConfigError, loadStackConfig, type StackConfig } from "../stackConfig";
 import { drainRegistrations, type RecordingMocks, type Registration } from "./mocks";
 import type { LambdaPackage } from "./lambdaPackage";
 
@@ -90,7 +90,7 @@ Evaluates the Pulumi program offline (mocked AWS account ${PREVIEW_ACCOUNT}) and
  * The program next to this script, without extension: index.ts when run from source
  * (scripts/ts.js), build/index.js from a tsc build (the tests).
  */
-const PROGRAM = path.join(__dirname, "..", "index");
+const PROGRAM = path.join(__dirname, "..", "..", "index");
 
 // ---------------------------------------------------------------------------------------------
 // Failure: reported exactly once, then exit

@@ -31,9 +31,9 @@ import {
     runAsProcess,
     startCommand,
     writeLines,
-} from "./cli";
+} from "../cli";
 
-export { redactSecrets } from "./cli";
+export { redactSecrets } from "../cli";
 
 export const REFRESH_USAGE = `Usage: npm run refresh -- --stack NAME [--function NAME] [--json] [--cwd DIR]
 

@@ -43,8 +43,8 @@ import {
     runAsProcess,
     startCommand,
     writeLines,
-} from "./cli";
-import { scheduleExpression } from "../schedule";
+} from "../cli";
+import { scheduleExpression } from "../../lib/schedule";
 
 /** Where MWAA mounts the DAGs folder inside its containers. */
 export const MWAA_DAGS_MOUNT = "/usr/local/airflow/dags";
