@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-    { ignores: ["build/", "node_modules/", ".exp/", ".preview/", "eslint.config.mjs"] },
+    { ignores: ["build/", "dist/", "node_modules/", ".exp/", ".preview/", "test/fixtures/", "eslint.config.mjs"] },
     eslint.configs.recommended,
     ...tseslint.configs.recommendedTypeChecked,
     {

@@ -13,13 +13,12 @@ import { createHandler } from "../functions/handler";
 import { functionTimeoutSeconds } from "../functions/limits";
 import {
     DEFAULTS, DEPLOY_EVENT_SOURCE, ENV, METRIC_DIMENSION, METRIC_NAME, TOKEN_FILE_CACHE_CONTROL, TOKEN_FILE_CONTENT_TYPE,
-    type IndexOption,
 } from "../functions/refresh";
 import { DESCRIPTION_LIMITS, fitText, refresherNameProblems } from "./naming";
 import { lambdaTrustPolicy, refreshPolicy } from "./policy";
 import { failedRefreshesSurvived, scheduleExpression, worstCaseTokenSecondsLeft } from "./schedule";
 import { stalenessAlarmWindow } from "./monitoring";
-import { parseSettings, SettingsError, type Settings } from "./settings";
+import { type IndexOption, parseSettings, SettingsError, type Settings } from "./settings";
 
 /** Where MWAA mounts the DAGs folder inside every container. */
 export const MWAA_DAGS_MOUNT = "/usr/local/airflow/dags";
@@ -27,13 +26,33 @@ export const MWAA_DAGS_MOUNT = "/usr/local/airflow/dags";
 export const METRIC_NAMESPACE = DEFAULTS.metricNamespace;
 /** What the token file holds between its creation and the first refresh, seconds later during `pulumi up`. */
 export const BOOTSTRAP_CONTENT = "# Placeholder written by Pulumi; the refresh function replaces it with a CodeArtifact index URL.\n";
-export { TOKEN_FILE_CONTENT_TYPE };
+
+/** The Lambda package's only file, without `.js`, and the export the runtime calls: `__index.handler`. */
+export const HANDLER_FILE = "__index";
+export const HANDLER_EXPORT = "handler";
 
 /**
- * The packages `CallbackFunction` would otherwise zip into the function. The handler only needs the
- * AWS SDK v3 clients, which the Lambda Node.js runtime provides, so nothing from node_modules ships.
+ * The handler factory, held in a binding of this module so that the closure serializer captures
+ * the function itself. Captured through its module object instead, it would be written as
+ * require("<package>/<path>") whenever this library runs from a consumer's node_modules, and the
+ * Lambda package holds no such module.
  */
-export const PACKAGES_LEFT_TO_THE_RUNTIME = ["@pulumi/pulumi", "@pulumi/aws", "@aws-sdk/client-codeartifact", "@aws-sdk/client-s3"];
+const refreshHandlerFactory = createHandler;
+
+/**
+ * The Lambda package: the inline handler serialized into one file, with bare require()s of the AWS
+ * SDK clients the Node.js runtime provides. Nothing from node_modules is zipped, and no code-path
+ * walk of node_modules runs (which `CallbackFunction` always does).
+ */
+export function functionCode(): pulumi.Output<pulumi.asset.AssetArchive> {
+    const serialized = pulumi.runtime.serializeFunction(() => refreshHandlerFactory(process.env), {
+        exportName: HANDLER_EXPORT,
+        isFactoryFunction: true,
+        allowSecrets: false,
+    });
+    return pulumi.output(serialized).apply((s) =>
+        new pulumi.asset.AssetArchive({ [`${HANDLER_FILE}.js`]: new pulumi.asset.StringAsset(s.text) }));
+}
 
 /** The function's runtime: Node.js 24 (Node.js 22 leaves maintenance in April 2027). */
 export const FUNCTION_RUNTIME = lambda.Runtime.NodeJS24dX;
@@ -298,17 +317,17 @@ function declareFunction(p: RefresherPlan): RefreshFunction {
                 domain: settings.domain, repository: settings.repository, tokenKey: p.tokenKey,
             })));
     const rolePolicy = new iam.RolePolicy(`${name}-policy`, { role: role.id, policy: policyDocument }, p.parent);
-    const fn = new lambda.CallbackFunction(`${name}-function`, {
+    const fn = new lambda.Function(`${name}-function`, {
         description: fitText(`Refreshes the CodeArtifact token in s3 object ${p.tokenKey} for MWAA`, DESCRIPTION_LIMITS.lambdaFunction),
-        callbackFactory: () => createHandler(process.env),
-        role,
+        code: functionCode(),
+        handler: `${HANDLER_FILE}.${HANDLER_EXPORT}`,
+        role: role.arn,
         runtime: FUNCTION_RUNTIME,
         architectures: ["arm64"],
         memorySize: 256,
         timeout: functionTimeoutSeconds(),
         environment: { variables: functionEnvironment(p) },
         loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
-        codePathOptions: { extraExcludePackages: [...PACKAGES_LEFT_TO_THE_RUNTIME] },
         tags,
     }, { ...p.parent, dependsOn: [rolePolicy] });
     return { fn, logGroup, rolePolicy, policyDocument };

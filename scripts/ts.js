@@ -73,6 +73,28 @@ function describeFailure(err) {
     return error;
 }
 
+/**
+ * The Lambda handler's module, served (and shipped in the npm package) as one bundle of its local
+ * imports, so that everything the closure serializer walks from `createHandler` is a plain binding
+ * of that one module: the serialized handler is then the same text whether the library runs from
+ * this repository or from a consumer's node_modules, where a captured module object would be
+ * written as require("<package>/<path>").
+ */
+const HANDLER_ENTRY = path.join("functions", "handler.ts");
+
+/** Bundles HANDLER_ENTRY (AWS SDK left external: the Lambda runtime provides it); returns its text, or writes `outfile`. */
+function bundleHandler(esbuild, root, { write, outfile, sourcemap = OPTIONS.sourcemap }) {
+    try {
+        const result = esbuild.buildSync({
+            ...OPTIONS, sourcemap, entryPoints: [path.join(root, HANDLER_ENTRY)], bundle: true, external: ["@aws-sdk/*"],
+            outfile: outfile ?? path.join(root, "functions", "handler.js"), write,
+        });
+        return write ? undefined : result.outputFiles.find((f) => f.path.endsWith(".js")).text;
+    } catch (err) {
+        throw describeFailure(err);
+    }
+}
+
 let registered;
 
 /**
@@ -98,6 +120,7 @@ function register(root) {
     for (const file of result.outputFiles) {
         if (file.path.endsWith(".js")) compiled.set(`${file.path.slice(0, -3)}.ts`, file.text);
     }
+    compiled.set(path.join(root, HANDLER_ENTRY), bundleHandler(esbuild, root, { write: false }));
     Module._extensions[".ts"] = (module, filename) => {
         let code = compiled.get(filename);
         if (code === undefined) {
@@ -118,7 +141,7 @@ function registerMs() {
     return registered === undefined ? undefined : registered.ms;
 }
 
-module.exports = { register, registerMs, sources };
+module.exports = { register, registerMs, sources, loadEsbuild, bundleHandler, describeFailure, OPTIONS, HANDLER_ENTRY };
 
 if (require.main === module) {
     const [entry, ...args] = process.argv.slice(2);

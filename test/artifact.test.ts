@@ -16,8 +16,8 @@ import { installMocks, settle, valueOf } from "./support/pulumiTesting";
 import { startCodeArtifactDouble } from "./support/codeartifactDouble";
 import { startS3Server } from "./support/s3Server";
 import { lambdaRuntimeEnv, runPackagedHandler } from "./support/lambdaRuntime";
-import { CodeArtifactTokenRefresher, TOKEN_FILE_CONTENT_TYPE } from "../lib/component";
-import { ENV, METRIC_NAME } from "../functions/refresh";
+import { CodeArtifactTokenRefresher } from "../lib/component";
+import { ENV, METRIC_NAME, TOKEN_FILE_CONTENT_TYPE } from "../functions/refresh";
 import type { Registration } from "../tools/preview/mocks";
 
 const mocks = installMocks();

@@ -31,9 +31,10 @@ function loadAsTheCli(): Loaded {
     return loaded;
 }
 
-test("the Pulumi CLI loads the program through package.json main (esbuild), without ts-node, and it declares the whole stack", () => {
+test("the Pulumi CLI loads the program through Pulumi.yaml main (esbuild), without ts-node, and it declares the whole stack", () => {
     const result = loadAsTheCli();
-    // Pulumi.yaml says typescript: false, so run.js registers no ts-node and requires "main".
+    // Pulumi.yaml says typescript: false and main: scripts/pulumi-main.js, so run.js registers no
+    // ts-node and requires that file (not package.json's exports, which is the npm package).
     assert.equal(result.tsnode, null);
     assert.equal(result.entry, path.join("scripts", "pulumi-main.js"));
     assert.ok(result.types.includes("aws:lambda/function:Function"));

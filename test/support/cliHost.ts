@@ -5,7 +5,8 @@
  *  - Pulumi.yaml `runtime.options.typescript` (the language host's default: true) registers
  *    ts-node — the project's own if installed, else the SDK's vendored 7.0.1 — with the project's
  *    TypeScript and tsconfig.json, transpile-only when tsconfig says noCheck;
- *  - the program is package.json's "main" (this project sets no Pulumi.yaml `main`), required.
+ *  - the program is Pulumi.yaml's `main` when set, else package.json's "exports" entry, else its
+ *    "main", required.
  *
  * Usage: node cliHost.js <projectDir> <stack> [--typescript]
  *   --typescript  register ts-node and load index.ts whatever the project says (the bench's
@@ -43,15 +44,29 @@ function registerTsNode(): string {
     return tsnodeRequire;
 }
 
+type ExportsEntry = string | { default?: string; require?: string; import?: string };
+
+/** run.js's choice of entry point: Pulumi.yaml main, else package.json exports["."], else main. */
+function programEntry(pulumiMain: string | undefined): string {
+    if (pulumiMain !== undefined) return pulumiMain;
+    const pkg = JSON.parse(fs.readFileSync("package.json", "utf8")) as { main?: string; exports?: string | Record<string, ExportsEntry> };
+    if (typeof pkg.exports === "string") return pkg.exports;
+    if (typeof pkg.exports === "object") {
+        const dot = pkg.exports["."];
+        if (typeof dot === "string") return dot;
+        const chosen = dot?.default ?? dot?.require ?? dot?.import;
+        if (chosen !== undefined) return chosen;
+    }
+    return pkg.main ?? "index.js";
+}
+
 async function main(): Promise<void> {
     const [projectDir, stack, flag] = process.argv.slice(2);
     process.chdir(projectDir);
     const pulumiYaml = parseYaml(fs.readFileSync("Pulumi.yaml", "utf8")) as { main?: string; runtime?: { options?: { typescript?: boolean } } };
-    if (pulumiYaml.main !== undefined) throw new Error("cliHost.js does not follow a Pulumi.yaml main; the project sets none");
     const typescript = flag === "--typescript" || pulumiYaml.runtime?.options?.typescript !== false;
     const tsnode = typescript ? registerTsNode() : null;
-    const packageMain = (JSON.parse(fs.readFileSync("package.json", "utf8")) as { main?: string }).main ?? "index.js";
-    const entry = path.resolve(projectDir, flag === "--typescript" ? "index.ts" : packageMain);
+    const entry = path.resolve(projectDir, flag === "--typescript" ? "index.ts" : programEntry(pulumiYaml.main));
     const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
     const { project, config } = loadStackConfig(stack, projectDir);
     const mocks = new RecordingMocks({ accountId: "111122223333", region: config["aws:region"] ?? "us-west-2" });

@@ -28,7 +28,7 @@
  *   reads s3rver (a fresh token file written there first); refresh invokes a local Lambda double.
  * - pulumi up's load: test/support/cliHost.ts (bundled by esbuild into node_modules/.cache, so that
  *   no transpiler of ours is running when it starts) loads the program as the CLI's run.js does:
- *   today through package.json main (scripts/pulumi-main.js), and, for comparison, through the
+ *   today through Pulumi.yaml main (scripts/pulumi-main.js), and, for comparison, through the
  *   vendored ts-node the CLI used while Pulumi.yaml said typescript: true.
  * - Breakdown: one child per round (this script in child mode) times, in the preview's order,
  *   require("@pulumi/pulumi"), require("@pulumi/aws"), the closure serialization and
@@ -314,7 +314,7 @@ interface Breakdown {
     readonly requirePulumiMs: number;
     readonly requireAwsMs: number;
     readonly serializeMs: number;
-    readonly codePathsOursMs: number;
+    /** What CallbackFunction's code-path walk would add; the component no longer runs it. */
     readonly codePathsDefaultMs: number;
 }
 
@@ -326,21 +326,18 @@ async function childBreakdown(): Promise<void> {
     const requirePulumiMs = ms(t);
     t = now();
     // The component with the @pulumi/aws submodules it imports, as the program loads them.
-    const { PACKAGES_LEFT_TO_THE_RUNTIME } = await import("../../lib/component");
+    await import("../../lib/component");
     const requireAwsMs = ms(t);
     t = now();
     await pulumi.runtime.serializeFunction(callbackFactory, SERIALIZE_ARGS);
     const serializeMs = ms(t);
-    t = now();
-    await pulumi.runtime.computeCodePaths({ extraExcludePackages: [...PACKAGES_LEFT_TO_THE_RUNTIME, "aws-sdk"] });
-    const codePathsOursMs = ms(t);
     t = now();
     await pulumi.runtime.computeCodePaths({ extraExcludePackages: ["aws-sdk"] });
     const codePathsDefaultMs = ms(t);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const transpileMs = (require(RUNNER) as { registerMs(): number | undefined }).registerMs();
     if (transpileMs === undefined) throw new BenchError("the breakdown child was not started through scripts/ts.js");
-    const result: Breakdown = { transpileMs, requirePulumiMs, requireAwsMs, serializeMs, codePathsOursMs, codePathsDefaultMs };
+    const result: Breakdown = { transpileMs, requirePulumiMs, requireAwsMs, serializeMs, codePathsDefaultMs };
     process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
 }
 
@@ -673,7 +670,7 @@ async function main(argv: readonly string[]): Promise<void> {
         { key: "status", run: command("status --stack dev", STATUS_SCRIPT, ["--stack", STACK], awsEnv) },
         { key: "refresh", run: command("refresh --stack dev", REFRESH_SCRIPT_TS, ["--stack", STACK, "--function", LAMBDA_DOUBLE_FUNCTION], awsEnv) },
         { key: "startup", run: () => timedProcess("node -e 0", ["-e", "0"], env) },
-        { key: "cli", run: () => timedProcess("CLI path, package.json main", [CLI_HOST, REPO_ROOT, STACK], env) },
+        { key: "cli", run: () => timedProcess("CLI path, Pulumi.yaml main", [CLI_HOST, REPO_ROOT, STACK], env) },
         // ts-node 7 caches its output on disk; without the cache this is what the first `pulumi up`
         // after a code change paid while Pulumi.yaml said typescript: true.
         { key: "cliTsNode", run: () => timedProcess("CLI path, ts-node", [CLI_HOST, REPO_ROOT, STACK, "--typescript"], { ...env, TS_NODE_CACHE: "false" }) },
@@ -704,7 +701,7 @@ async function main(argv: readonly string[]): Promise<void> {
     const ratioRow = (what: string, values: readonly number[]) =>
         valueRow(`  ratio ${what} / bare`, formatRatio(median(values) / median(bare)), `ratio of medians; target <= ${COMMAND_TARGET_RATIO.toFixed(1)}x`);
     const pick = (k: keyof Breakdown) => breakdowns.map((b) => b[k]);
-    const breakdownMedians = [pick("transpileMs"), pick("requirePulumiMs"), pick("requireAwsMs"), pick("serializeMs"), pick("codePathsOursMs")].map(median);
+    const breakdownMedians = [pick("transpileMs"), pick("requirePulumiMs"), pick("requireAwsMs"), pick("serializeMs")].map(median);
     const explained = median(startup) + breakdownMedians.reduce((a, b) => a + b, 0);
     rows.push(
         timedRow("Bare require @pulumi/pulumi (process)", bare, `node -e 'require("@pulumi/pulumi")', wall`),
@@ -717,14 +714,13 @@ async function main(argv: readonly string[]): Promise<void> {
         timedRow("Refresh --stack dev (process)", times.get("refresh")!, "tools/operate/refresh.ts --function: Invoke on a local Lambda double"),
         ratioRow("refresh", times.get("refresh")!),
         timedRow("Node startup (process)", startup, "node -e 0, wall"),
-        timedRow("pulumi up's load of the program (process)", times.get("cli")!, "package.json main scripts/pulumi-main.js: esbuild, then index.ts; under mocks"),
+        timedRow("pulumi up's load of the program (process)", times.get("cli")!, "Pulumi.yaml main scripts/pulumi-main.js: esbuild, then index.ts; under mocks"),
         timedRow("  before: ts-node", times.get("cliTsNode")!, "typescript: true: vendored ts-node 7.0.1, transpile-only (noCheck), no ts-node cache"),
         timedRow("Breakdown: esbuild transpile", pick("transpileMs"), "scripts/ts.js register(): load esbuild, list and transpile every source"),
         timedRow("Breakdown: require @pulumi/pulumi", pick("requirePulumiMs"), "in a fresh child, in the preview's order"),
         timedRow("Breakdown: require component", pick("requireAwsMs"), "component.ts and the @pulumi/aws submodules it imports"),
         timedRow("Breakdown: serializeFunction", pick("serializeMs"), "the callback, as lambdaMixins.js serializes it"),
-        timedRow("Breakdown: computeCodePaths, ours", pick("codePathsOursMs"), "our extraExcludePackages: arborist still loads the whole tree"),
-        timedRow("Breakdown: computeCodePaths, default", pick("codePathsDefaultMs"), "not in the preview; runs 2nd in the child (arborist already loaded)"),
+        timedRow("Breakdown: computeCodePaths (avoided)", pick("codePathsDefaultMs"), "what CallbackFunction's node_modules walk would add; the component skips it"),
         valueRow("Breakdown: rest of preview dev", formatMs(median(dev) - explained),
             "derived, noisy: median preview - (startup + 5 steps above); mocks, program, lambdaPackage, output"),
     );
