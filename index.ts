@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { readSettings } from "./settings";
-import { CodeArtifactTokenRefresher } from "./component";
+import { CodeArtifactTokenRefresher, refresherArgs } from "./component";
 import { refresherNameForStack } from "./naming";
 
 const settings = readSettings();
 
-const refresher = new CodeArtifactTokenRefresher(refresherNameForStack(pulumi.getStack()), settings);
+const refresher = new CodeArtifactTokenRefresher(refresherNameForStack(pulumi.getStack()), refresherArgs(settings));
 
 export const bucket = refresher.bucket;
 export const requirementsKey = refresher.requirementsKey;

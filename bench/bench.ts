@@ -347,8 +347,8 @@ async function ourPackage(pulumi: typeof Pulumi): Promise<OurPackage> {
     const mocks = new RecordingMocks({ accountId: PREVIEW_ACCOUNT, region });
     await pulumi.runtime.setMocks(mocks, stack.project, stack.stack, false);
     const { readSettings } = await import("../settings");
-    const { CodeArtifactTokenRefresher } = await import("../component");
-    const refresher = new CodeArtifactTokenRefresher(`mwaa-codeartifact-${STACK}`, readSettings());
+    const { CodeArtifactTokenRefresher, refresherArgs } = await import("../component");
+    const refresher = new CodeArtifactTokenRefresher(`mwaa-codeartifact-${STACK}`, refresherArgs(readSettings()));
     await new Promise((resolve) => refresher.alarmNames.apply(resolve));
     const settings = (await import("@pulumi/pulumi/runtime/settings")) as unknown as { waitForRPCs: () => Promise<void> };
     await settings.waitForRPCs();
