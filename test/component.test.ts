@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { ACCOUNT, installMocks, valueOf } from "./support/pulumiTesting";
-import { BASE, BUCKET, type Deployed, deployer, dependsOnUrns } from "./support/deploy";
+import { BASE, BUCKET, CHILD_TYPES, type Deployed, deployer, dependsOnUrns } from "./support/deploy";
 import {
     BOOTSTRAP_CONTENT, CodeArtifactTokenRefresher, PREVIOUS_REFRESHER_TYPE, REFRESHER_TYPE, renderRequirements, s3Etag,
 } from "../component";
@@ -21,22 +21,7 @@ function policyOf(d: Deployed): PolicyDocument {
 test("declares exactly the resources of the architecture, all children of the component", async () => {
     const d = await deploy();
     const types = d.resources.map((r) => r.type).sort();
-    assert.deepEqual(types, [
-        "aws:cloudwatch/eventRule:EventRule",
-        "aws:cloudwatch/eventTarget:EventTarget",
-        "aws:cloudwatch/logGroup:LogGroup",
-        "aws:cloudwatch/metricAlarm:MetricAlarm",
-        "aws:cloudwatch/metricAlarm:MetricAlarm",
-        "aws:iam/role:Role",
-        "aws:iam/rolePolicy:RolePolicy",
-        "aws:lambda/function:Function",
-        "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
-        "aws:lambda/invocation:Invocation",
-        "aws:lambda/permission:Permission",
-        "aws:s3/bucketObjectv2:BucketObjectv2",
-        "aws:s3/bucketObjectv2:BucketObjectv2",
-        REFRESHER_TYPE,
-    ]);
+    assert.deepEqual(types, [...CHILD_TYPES, REFRESHER_TYPE].sort());
     const monitor = pulumi.runtime.getMonitor() as unknown as { resources: Map<string, unknown> };
     const childUrns = [...monitor.resources.keys()].filter((urn) => urn.includes(`::${d.name}-`));
     assert.equal(childUrns.length, d.resources.length - 1);
