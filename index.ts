@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CodeArtifactTokenRefresher, readSettings, refresherNameForStack } from "./lib";
+import { CodeArtifactTokenRefresher, readSettings, refresherArgs, refresherNameForStack } from "./lib";
 
 const settings = readSettings();
 
-const refresher = new CodeArtifactTokenRefresher(refresherNameForStack(pulumi.getStack()), settings);
+const refresher = new CodeArtifactTokenRefresher(refresherNameForStack(pulumi.getStack()), refresherArgs(settings));
 
 export const bucket = refresher.bucket;
 export const requirementsKey = refresher.requirementsKey;

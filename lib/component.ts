@@ -18,7 +18,15 @@ import { DESCRIPTION_LIMITS, fitText, refresherNameProblems } from "./naming";
 import { lambdaTrustPolicy, refreshPolicy } from "./policy";
 import { failedRefreshesSurvived, scheduleExpression, worstCaseTokenSecondsLeft } from "./schedule";
 import { stalenessAlarmWindow } from "./monitoring";
-import { type IndexOption, parseSettings, SettingsError, type Settings } from "./settings";
+import { parseSettings, SettingsError, type Settings } from "./settings";
+
+/**
+ * The component's type token: `<package>:index:<class>`, as the multi-language plugin's schema
+ * advertises it (the package name is `provider/package.json`'s).
+ */
+export const REFRESHER_TYPE = "mwaa-codeartifact:index:CodeArtifactTokenRefresher";
+/** The type token before the multi-language plugin; an alias keeps existing stacks' resources in place. */
+export const PREVIOUS_REFRESHER_TYPE = "mwaa-codeartifact:index:TokenRefresher";
 
 /** Where MWAA mounts the DAGs folder inside every container. */
 export const MWAA_DAGS_MOUNT = "/usr/local/airflow/dags";
@@ -70,6 +78,12 @@ export const TOKEN_FILE_IGNORED_CHANGES: readonly string[] = Object.freeze([
     "source", "sourceHash", "storageClass", "websiteRedirect", "tags", "tagsAll",
 ]);
 
+/**
+ * Arguments of `CodeArtifactTokenRefresher`. The same names as the stack settings (see `settings.ts`);
+ * every plain value is checked by the same rules. Types stay within what the multi-language schema
+ * can express (no readonly arrays, no literal unions), so Python, Go, .NET and YAML see the same
+ * arguments; the arguments users wire from other resources are `Input`s.
+ */
 export interface CodeArtifactTokenRefresherArgs {
     /** Name of the MWAA environment's existing, versioned S3 bucket. */
     readonly bucket: pulumi.Input<string>;
@@ -80,7 +94,7 @@ export interface CodeArtifactTokenRefresherArgs {
     /** Token file, relative to the DAGs folder. Default `codeartifact.txt`. */
     readonly tokenFileName?: string;
     /** Lines appended to `requirements.txt` after the `-r` line: packages, `--constraint` URLs. Default none. */
-    readonly requirements?: readonly string[];
+    readonly requirements?: string[];
     /** CodeArtifact domain name. */
     readonly domain: string;
     /** Account that owns the domain. Default: the deploying account. */
@@ -89,8 +103,8 @@ export interface CodeArtifactTokenRefresherArgs {
     readonly repository: string;
     /** Region of the CodeArtifact domain. Default: the provider's region. */
     readonly codeartifactRegion?: pulumi.Input<string>;
-    /** `index-url` replaces PyPI; `extra-index-url` adds the repository beside it. Default `index-url`. */
-    readonly indexOption?: IndexOption;
+    /** `index-url` (the repository replaces PyPI) or `extra-index-url` (the repository is added beside PyPI). Default `index-url`. */
+    readonly indexOption?: string;
     /** Token lifetime requested from CodeArtifact, 900 to 43200 seconds. Default 43200. */
     readonly tokenDurationSeconds?: number;
     /**
@@ -98,16 +112,21 @@ export interface CodeArtifactTokenRefresherArgs {
      * Default: the longest interval that survives two consecutive failed refreshes (240 for 12 h).
      */
     readonly refreshIntervalMinutes?: number;
-    /** KMS key the token file is encrypted with. Default: SSE-S3. */
+    /** ARN of the KMS key the token file is encrypted with. Default: SSE-S3. */
     readonly kmsKeyArn?: pulumi.Input<string>;
     /** Retention of the function's log group, in days. Default 30. */
     readonly logRetentionDays?: number;
-    /** Existing SNS topic that receives alarm and recovery notifications. Default none. */
+    /** ARN of an existing SNS topic that receives alarm and recovery notifications. Default none. */
     readonly alarmTopicArn?: pulumi.Input<string>;
     /** Address subscribed (on a topic created here) to alarm notifications. Default none. */
     readonly alarmEmail?: string;
     /** Tags applied to every taggable resource. Default none. */
-    readonly tags?: Readonly<Record<string, string>>;
+    readonly tags?: Record<string, string>;
+}
+
+/** The component's arguments from validated stack settings (`readSettings()`). */
+export function refresherArgs(settings: Settings): CodeArtifactTokenRefresherArgs {
+    return { ...settings, requirements: [...settings.requirements], tags: { ...settings.tags } };
 }
 
 /**
@@ -161,22 +180,32 @@ export function s3Etag(content: string): string {
  * `requirements.txt` reads it on every container start.
  */
 export class CodeArtifactTokenRefresher extends pulumi.ComponentResource {
+    /** Name of the MWAA bucket both files are written to. */
     public readonly bucket: pulumi.Output<string>;
+    /** Key of `requirements.txt` in the bucket; pass it to MWAA as `RequirementsS3Path`. */
     public readonly requirementsKey: pulumi.Output<string>;
-    /** Pass this to MWAA as `RequirementsS3ObjectVersion`. */
+    /** S3 version of `requirements.txt` written by this deployment; pass it to MWAA as `RequirementsS3ObjectVersion`. */
     public readonly requirementsVersionId: pulumi.Output<string>;
+    /** Key of the token file the function rewrites, inside the DAGs folder. */
     public readonly tokenKey: pulumi.Output<string>;
+    /** Name of the refresh Lambda function. */
     public readonly functionName: pulumi.Output<string>;
+    /** ARN of the refresh Lambda function. */
     public readonly functionArn: pulumi.Output<string>;
+    /** Name of the function's CloudWatch log group. */
     public readonly logGroupName: pulumi.Output<string>;
+    /** EventBridge schedule of the refreshes, e.g. `rate(4 hours)`. */
     public readonly scheduleExpression: pulumi.Output<string>;
+    /** Seconds of token life left, at worst, when a scheduled refresh runs. */
     public readonly worstCaseTokenSecondsLeft: pulumi.Output<number>;
+    /** Consecutive failed refreshes the current token survives. */
     public readonly failedRefreshesSurvived: pulumi.Output<number>;
+    /** Names of the two alarms: refresh failed, and token stale. */
     public readonly alarmNames: pulumi.Output<string[]>;
 
     constructor(name: string, args: CodeArtifactTokenRefresherArgs, opts?: pulumi.ComponentResourceOptions) {
         const settings = resolveRefresherArgs(name, args);
-        super("mwaa-codeartifact:index:TokenRefresher", name, {}, opts);
+        super(REFRESHER_TYPE, name, {}, withPreviousType(opts));
         const plan = planRefresher(name, settings, args, { parent: this });
         const tokenFile = declareTokenFile(plan);
         const runtime = declareFunction(plan);
@@ -215,6 +244,11 @@ export class CodeArtifactTokenRefresher extends pulumi.ComponentResource {
             alarmNames: this.alarmNames,
         });
     }
+}
+
+/** The caller's options plus an alias from the previous type token, so existing stacks update in place. */
+function withPreviousType(opts: pulumi.ComponentResourceOptions | undefined): pulumi.ComponentResourceOptions {
+    return { ...opts, aliases: [{ type: PREVIOUS_REFRESHER_TYPE }, ...(opts?.aliases ?? [])] };
 }
 
 /** How the staleness alarm treats missing data; see the component's alarm section and monitoring.ts. */

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { PREVIEW_ACCOUNT, type PreviewDocument, type PreviewResource } from "../tools/preview/preview";
 import { listStacks } from "../tools/stackConfig";
 import { s3ObjectArn } from "../lib/policy";
+import { REFRESHER_TYPE } from "../lib/component";
 import { runProcess } from "./support/process";
 import {
     IAM_DIR, PLACEHOLDER, REPO_ROOT, allowingStatement, list, loadDocument, render, type Document, type Placeholders, type Request,
@@ -67,7 +68,7 @@ function callsFor(r: PreviewResource, account: string, region: string): Needed[]
         actions.map((action) => ({ action, resource, phase, context }));
     switch (r.type) {
         case "pulumi:pulumi:Stack":
-        case "mwaa-codeartifact:index:TokenRefresher":
+        case REFRESHER_TYPE:
             return [];
         case "aws:s3/bucketObjectv2:BucketObjectv2": {
             const object = s3ObjectArn("aws", input("bucket"), input("key"));

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { startCodeArtifactDouble } from "./support/codeartifactDouble";
 import { lambdaRuntimeEnv, runPackagedHandler } from "./support/lambdaRuntime";
 import { startS3Server } from "./support/s3Server";
+import { REFRESHER_TYPE } from "../lib/component";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const HOST = path.join(__dirname, "support", "cliHost.js");
@@ -38,7 +39,7 @@ test("the Pulumi CLI loads the program through Pulumi.yaml main (esbuild), witho
     assert.equal(result.tsnode, null);
     assert.equal(result.entry, path.join("scripts", "pulumi-main.js"));
     assert.ok(result.types.includes("aws:lambda/function:Function"));
-    assert.ok(result.types.includes("mwaa-codeartifact:index:TokenRefresher"));
+    assert.ok(result.types.includes(REFRESHER_TYPE));
     assert.deepEqual(result.packageFiles, ["__index.js"]);
     assert.equal(result.outputs.tokenKey, "dags/codeartifact.txt");
 });

@@ -2,8 +2,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { ACCOUNT, installMocks, valueOf } from "./support/pulumiTesting";
-import { BASE, BUCKET, type Deployed, deployer, dependsOnUrns } from "./support/deploy";
-import { BOOTSTRAP_CONTENT, CodeArtifactTokenRefresher, renderRequirements, s3Etag } from "../lib/component";
+import { BASE, BUCKET, CHILD_TYPES, type Deployed, deployer, dependsOnUrns } from "./support/deploy";
+import {
+    BOOTSTRAP_CONTENT, CodeArtifactTokenRefresher, PREVIOUS_REFRESHER_TYPE, REFRESHER_TYPE, renderRequirements, s3Etag,
+} from "../lib/component";
 import { functionTimeoutSeconds } from "../functions/limits";
 import { ENV } from "../functions/refresh";
 import type { PolicyDocument, TrustPolicyDocument } from "../lib/policy";
@@ -19,28 +21,31 @@ function policyOf(d: Deployed): PolicyDocument {
 test("declares exactly the resources of the architecture, all children of the component", async () => {
     const d = await deploy();
     const types = d.resources.map((r) => r.type).sort();
-    assert.deepEqual(types, [
-        "aws:cloudwatch/eventRule:EventRule",
-        "aws:cloudwatch/eventTarget:EventTarget",
-        "aws:cloudwatch/logGroup:LogGroup",
-        "aws:cloudwatch/metricAlarm:MetricAlarm",
-        "aws:cloudwatch/metricAlarm:MetricAlarm",
-        "aws:iam/role:Role",
-        "aws:iam/rolePolicy:RolePolicy",
-        "aws:lambda/function:Function",
-        "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
-        "aws:lambda/invocation:Invocation",
-        "aws:lambda/permission:Permission",
-        "aws:s3/bucketObjectv2:BucketObjectv2",
-        "aws:s3/bucketObjectv2:BucketObjectv2",
-        "mwaa-codeartifact:index:TokenRefresher",
-    ]);
+    assert.deepEqual(types, [...CHILD_TYPES, REFRESHER_TYPE].sort());
     const monitor = pulumi.runtime.getMonitor() as unknown as { resources: Map<string, unknown> };
     const childUrns = [...monitor.resources.keys()].filter((urn) => urn.includes(`::${d.name}-`));
     assert.equal(childUrns.length, d.resources.length - 1);
     for (const urn of childUrns) {
-        assert.match(urn, /::mwaa-codeartifact:index:TokenRefresher\$aws:/, `${urn} is not parented to the component`);
+        assert.ok(urn.includes(`::${REFRESHER_TYPE}$aws:`), `${urn} is not parented to the component`);
     }
+});
+
+test("the component's type is the schema's token, aliased from the previous one after the caller's aliases are merged", async () => {
+    assert.equal(REFRESHER_TYPE, "mwaa-codeartifact:index:CodeArtifactTokenRefresher");
+    const d = await deploy();
+    assert.deepEqual(d.options.get(d.name)?.aliases, [{ type: PREVIOUS_REFRESHER_TYPE }]);
+    let captured: pulumi.ResourceOptions | undefined;
+    const merged = new CodeArtifactTokenRefresher("aliased", BASE, {
+        aliases: [{ name: "old-name" }],
+        transformations: [(args) => {
+            if (args.type === REFRESHER_TYPE) {
+                captured = args.opts;
+            }
+            return undefined;
+        }],
+    });
+    await valueOf(merged.urn);
+    assert.deepEqual(captured?.aliases, [{ type: PREVIOUS_REFRESHER_TYPE }, { name: "old-name" }]);
 });
 
 test("requirements.txt pulls in the token file first, then the user's lines, with an MD5 etag under SSE-S3", async () => {

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfigError, UnknownStackError, listStacks, loadStackConfig } from "../tools/stackConfig";
 import { lambdaPackage } from "../tools/preview/lambdaPackage";
+import { REFRESHER_TYPE } from "../lib/component";
 
 // build/test/preview.test.js → repo root
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -127,7 +128,7 @@ function checkShape(doc: Doc, stack: string): void {
     assert.equal(doc.outputs.worstCaseTokenSecondsLeft, doc.summary.worstCaseTokenSecondsLeft);
 
     const types = doc.resources.map((r) => r.type);
-    assert.ok(types.includes("mwaa-codeartifact:index:TokenRefresher"));
+    assert.ok(types.includes(REFRESHER_TYPE));
     const fn = doc.resources.find((r) => r.type === "aws:lambda/function:Function");
     assert.ok(fn !== undefined);
     for (const key of ["runtime", "architectures", "memorySize", "timeout"]) assert.ok(key in fn.inputs, `function lacks ${key}`);
@@ -161,7 +162,7 @@ for (const stack of COMMITTED_STACKS) {
         assert.equal(creates.length, doc.resources.length, text.stdout);
         assert.match(creates[0], /^\+ create {2}pulumi:pulumi:Stack {2}/);
         // Children are indented under their parent.
-        assert.match(text.stdout, /^ {2}\+ create {2}mwaa-codeartifact:index:TokenRefresher {2}/m);
+        assert.match(text.stdout, /^ {2}\+ create {2}mwaa-codeartifact:index:CodeArtifactTokenRefresher {2}/m);
         assert.match(text.stdout, /^ {4}\+ create {2}aws:lambda\/function:Function {2}/m);
         assert.match(text.stdout, / → /, "IAM statements are shown as action → resource");
         assert.match(text.stdout, /^Outputs:$/m);

@@ -11,6 +11,23 @@ export const BASE: CodeArtifactTokenRefresherArgs = {
     repository: "your_repo",
 };
 
+/** The types of the component's children with default arguments, sorted: the architecture. */
+export const CHILD_TYPES: readonly string[] = Object.freeze([
+    "aws:cloudwatch/eventRule:EventRule",
+    "aws:cloudwatch/eventTarget:EventTarget",
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "aws:iam/role:Role",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:lambda/function:Function",
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+    "aws:lambda/invocation:Invocation",
+    "aws:lambda/permission:Permission",
+    "aws:s3/bucketObjectv2:BucketObjectv2",
+    "aws:s3/bucketObjectv2:BucketObjectv2",
+]);
+
 export interface Deployed {
     readonly name: string;
     readonly refresher: CodeArtifactTokenRefresher;

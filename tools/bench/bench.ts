@@ -6,7 +6,7 @@
  * measurement could not be taken.
  *
  *   npm run bench -- [--runs N] [--calls N]
- *   node scripts/ts.js tools/tools/bench/bench.ts [--runs N] [--calls N]     (what that npm script runs)
+ *   node scripts/ts.js tools/bench/bench.ts [--runs N] [--calls N]     (what that npm script runs)
  *
  *   --runs N   runs per timed process row (preview, bare require, startup, breakdown, cold init);
  *              default 7
@@ -365,8 +365,8 @@ async function ourPackage(pulumi: typeof Pulumi): Promise<OurPackage> {
     const mocks = new RecordingMocks({ accountId: PREVIEW_ACCOUNT, region });
     await pulumi.runtime.setMocks(mocks, stack.project, stack.stack, false);
     const { readSettings } = await import("../../lib/settings");
-    const { CodeArtifactTokenRefresher } = await import("../../lib/component");
-    const refresher = new CodeArtifactTokenRefresher(`mwaa-codeartifact-${STACK}`, readSettings());
+    const { CodeArtifactTokenRefresher, refresherArgs } = await import("../../lib/component");
+    const refresher = new CodeArtifactTokenRefresher(`mwaa-codeartifact-${STACK}`, refresherArgs(readSettings()));
     await new Promise((resolve) => refresher.alarmNames.apply(resolve));
     const settings = (await import("@pulumi/pulumi/runtime/settings")) as unknown as { waitForRPCs: () => Promise<void> };
     await settings.waitForRPCs();
@@ -542,7 +542,7 @@ async function startLambdaDouble(result: { bucket: string; key: string }): Promi
 }
 
 /**
- * test/support/cliHost.ts as one plain JavaScript file (its offline/ imports inlined, packages
+ * test/support/cliHost.ts as one plain JavaScript file (its tools/ imports inlined, packages
  * left to node_modules), so that the pulumi up rows start with no transpiler of ours loaded.
  */
 function bundleCliHost(): void {
