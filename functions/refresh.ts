@@ -179,9 +179,24 @@ export async function refreshToken(
 ): Promise<RefreshResult> {
     const now = deps?.now ?? Date.now;
     const log = deps?.log ?? ((line: string) => void process.stdout.write(line + "\n"));
-    const { domain, domainOwner, repository, bucket, key } = config;
+    const { token, expiration, endpoint } = await fetchToken(clients, config);
+    const body = renderTokenFile(config.indexOption, token, endpoint);
+    const nowMs = now();
+    const expiresMs = checkedExpiry(expiration, nowMs, config.durationSeconds);
+    const expiresAt = new Date(expiresMs).toISOString();
+    const versionId = await writeTokenFile(clients, config, token, body, {
+        "token-expires-at": expiresAt, "refreshed-at": new Date(nowMs).toISOString(),
+    });
+    const secondsLeft = Math.floor((expiresMs - nowMs) / 1000);
+    log(metricLine(config, nowMs, secondsLeft));
+    const { bucket, key } = config;
+    return { bucket, key, endpoint, expiresAt, secondsLeft, ...(versionId ? { versionId } : {}) };
+}
+
+/** GetAuthorizationToken and GetRepositoryEndpoint, concurrently; each failure named with the permission it needs. */
+async function fetchToken(clients: RefreshClients, config: RefreshConfig): Promise<{ token: string; expiration: unknown; endpoint: string }> {
+    const { domain, domainOwner, repository } = config;
     const { GetAuthorizationTokenCommand, GetRepositoryEndpointCommand } = require("@aws-sdk/client-codeartifact") as typeof CodeArtifactSdk;
-    const { PutObjectCommand } = require("@aws-sdk/client-s3") as typeof S3Sdk;
     const [tokenRes, endpointRes] = await Promise.allSettled([
         clients.codeartifact.send(new GetAuthorizationTokenCommand({ domain, domainOwner, durationSeconds: config.durationSeconds })),
         clients.codeartifact.send(new GetRepositoryEndpointCommand({ domain, domainOwner, repository, format: "pypi" })),
@@ -194,22 +209,32 @@ export async function refreshToken(
         throw describeAwsError(endpointRes.reason, "CodeArtifact GetRepositoryEndpoint",
             `codeartifact:GetRepositoryEndpoint on repository ${repository} in domain ${domain} (owner ${domainOwner})`, config);
     }
-    const token = tokenRes.value.authorizationToken ?? "";
-    const expiration = tokenRes.value.expiration;
-    const endpoint = endpointRes.value.repositoryEndpoint ?? "";
-    const body = renderTokenFile(config.indexOption, token, endpoint);
+    return {
+        token: tokenRes.value.authorizationToken ?? "",
+        expiration: tokenRes.value.expiration,
+        endpoint: endpointRes.value.repositoryEndpoint ?? "",
+    };
+}
 
-    const nowMs = now();
+/** The token's expiry in epoch ms; refused when missing, past, or later than requested (beyond clock skew). */
+function checkedExpiry(expiration: unknown, nowMs: number, durationSeconds: number): number {
     const expiresMs = expiration instanceof Date ? expiration.getTime() : NaN;
     if (Number.isNaN(expiresMs)) throw new Error("CodeArtifact returned no valid token expiration");
     if (expiresMs <= nowMs) {
         throw new Error(`CodeArtifact returned a token that already expired at ${new Date(expiresMs).toISOString()}`);
     }
-    if (expiresMs > nowMs + (config.durationSeconds + MAX_CLOCK_SKEW_SECONDS) * 1000) {
-        throw new Error(`CodeArtifact returned a token expiring at ${new Date(expiresMs).toISOString()}, later than the requested ${config.durationSeconds} s`);
+    if (expiresMs > nowMs + (durationSeconds + MAX_CLOCK_SKEW_SECONDS) * 1000) {
+        throw new Error(`CodeArtifact returned a token expiring at ${new Date(expiresMs).toISOString()}, later than the requested ${durationSeconds} s`);
     }
-    const expiresAt = new Date(expiresMs).toISOString();
-    let versionId: string | undefined;
+    return expiresMs;
+}
+
+/** PutObject of the pip options file, written the way the component bootstraps it; returns the new version id. */
+async function writeTokenFile(
+    clients: RefreshClients, config: RefreshConfig, token: string, body: string, metadata: Record<string, string>,
+): Promise<string | undefined> {
+    const { bucket, key } = config;
+    const { PutObjectCommand } = require("@aws-sdk/client-s3") as typeof S3Sdk;
     try {
         const put = await clients.s3.send(new PutObjectCommand({
             Bucket: bucket,
@@ -218,14 +243,17 @@ export async function refreshToken(
             ContentType: TOKEN_FILE_CONTENT_TYPE,
             CacheControl: TOKEN_FILE_CACHE_CONTROL,
             ...(config.kmsKeyArn ? { ServerSideEncryption: "aws:kms", SSEKMSKeyId: config.kmsKeyArn } : { ServerSideEncryption: "AES256" }),
-            Metadata: { "token-expires-at": expiresAt, "refreshed-at": new Date(nowMs).toISOString() },
+            Metadata: metadata,
         }));
-        versionId = put.VersionId;
+        return put.VersionId;
     } catch (err) {
         throw describeAwsError(err, `S3 PutObject to s3://${bucket}/${key}`, `s3:PutObject on s3://${bucket}/${key}`, config, token);
     }
-    const secondsLeft = Math.floor((expiresMs - nowMs) / 1000);
-    log(JSON.stringify({
+}
+
+/** One CloudWatch embedded-metric-format line: TokenSecondsLeft for this token file. */
+function metricLine(config: RefreshConfig, nowMs: number, secondsLeft: number): string {
+    return JSON.stringify({
         _aws: {
             Timestamp: nowMs,
             CloudWatchMetrics: [{
@@ -234,11 +262,10 @@ export async function refreshToken(
                 Metrics: [{ Name: METRIC_NAME, Unit: "Seconds" }],
             }],
         },
-        [METRIC_DIMENSION]: `s3://${bucket}/${key}`,
+        [METRIC_DIMENSION]: `s3://${config.bucket}/${config.key}`,
         [METRIC_NAME]: secondsLeft,
-        Repository: `${domain}/${repository}`,
-    }));
-    return { bucket, key, endpoint, expiresAt, secondsLeft, ...(versionId ? { versionId } : {}) };
+        Repository: `${config.domain}/${config.repository}`,
+    });
 }
 
 export interface RefreshDeps {
