@@ -6,46 +6,17 @@
  * which the library does not compile under; and the Lambda packaging looks for package.json from the
  * working directory. So, before the library is loaded:
  *
- * - the library's .ts files (this repository's, outside node_modules) are transpiled with this
- *   folder's tsconfig.json, i.e. the repository's own compiler options, exactly as `tsc` builds them
- *   for the stack program (`npm test` type-checks them with the same options);
- * - the working directory becomes this folder, whose package.json has no dependencies, so the
- *   function's package holds the serialized handler alone, as it does for the stack program.
+ * - this repository's .ts files are served by scripts/ts.js, as for the stack program and the
+ *   commands: transpiled by esbuild (types are checked by `npm test`), and the Lambda handler as
+ *   the same bundle, so the function's package is the same text in every language;
+ * - the working directory becomes this folder, whose package.json has no dependencies.
  */
-import * as fs from "fs";
 import * as path from "path";
-import * as ts from "typescript";
 
-const REPOSITORY = path.resolve(__dirname, "..");
-const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
-
-interface CompilingModule {
-    _compile(code: string, filename: string): void;
+interface Runner {
+    register(root: string): number;
 }
 
-function repositoryCompilerOptions(): ts.CompilerOptions {
-    const configPath = path.join(__dirname, "tsconfig.json");
-    const read = ts.readConfigFile(configPath, (p) => ts.sys.readFile(p));
-    if (read.error !== undefined) {
-        throw new Error(ts.flattenDiagnosticMessageText(read.error.messageText, "\n"));
-    }
-    const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, __dirname);
-    return { ...parsed.options, sourceMap: false, inlineSourceMap: true, inlineSources: true };
-}
-
-function loadLibraryFromThisRepository(): void {
-    const options = repositoryCompilerOptions();
-    const extensions = require.extensions;
-    const previous = extensions[".ts"] ?? extensions[".js"];
-    extensions[".ts"] = (mod, filename) => {
-        if (!filename.startsWith(REPOSITORY + path.sep) || filename.includes(NODE_MODULES)) {
-            previous(mod, filename);
-            return;
-        }
-        const { outputText } = ts.transpileModule(fs.readFileSync(filename, "utf8"), { compilerOptions: options, fileName: filename });
-        (mod as unknown as CompilingModule)._compile(outputText, filename);
-    };
-}
-
-loadLibraryFromThisRepository();
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS launcher outside the TypeScript project
+(require(path.join(__dirname, "..", "scripts", "ts.js")) as Runner).register(path.resolve(__dirname, ".."));
 process.chdir(__dirname);

@@ -3,10 +3,9 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { type Consumer, packIntoConsumer, PACKAGE_NAME, REPO_ROOT, runInConsumer } from "./support/packageConsumer";
-import { runProcess } from "./support/process";
+import { stackProgramHandler } from "./support/stackProgram";
 
 const T = { timeout: 240_000 };
 let consumer: Consumer;
@@ -22,19 +21,6 @@ async function deployInConsumer(args: Record<string, unknown> = {}): Promise<Dep
     const run = await runInConsumer(consumer, ["deploy.js", REPO_ROOT], { REFRESHER_ARGS: JSON.stringify(args) });
     assert.equal(run.code, 0, run.stderr);
     return JSON.parse(run.stdout) as Deployment;
-}
-
-/** The stack program's Lambda package, from the offline preview exactly as `npm run preview:offline` runs it. */
-async function stackProgramHandler(): Promise<string> {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), "stack-program-"));
-    try {
-        const run = await runProcess(process.execPath, ["scripts/ts.js", "tools/preview/preview.ts", "--stack", "dev", "--out", out],
-            { cwd: REPO_ROOT, env: process.env, timeoutMs: 120_000 });
-        assert.equal(run.code, 0, run.stderr);
-        return fs.readFileSync(path.join(out, "lambda", "__index.js"), "utf8");
-    } finally {
-        fs.rmSync(out, { recursive: true, force: true });
-    }
 }
 
 before(async () => {
