@@ -381,6 +381,16 @@ function conforms(type: string, items: ItemsType | undefined, value: unknown): b
  */
 export function loadStackConfig(stack: string, dir: string = process.cwd()): StackConfig {
     const project = readProject(dir);
+    const { stackFile, shortName } = locateStackFile(stack, dir, project);
+    const fileName = path.basename(stackFile);
+    const values = stackFileValues(readConfigBlock(stackFile, fileName), project.name, fileName);
+    addProjectFallbacks(values, project, shortName);
+    checkDeclaredTypes(values, project, shortName);
+    return toStackConfig(project.name, shortName, values);
+}
+
+/** The stack's file and its short name; UnknownStackError when the name is invalid or the file absent. */
+function locateStackFile(stack: string, dir: string, project: ProjectFile): { stackFile: string; shortName: string } {
     // Fully qualified names (org/stack, org/project/stack) use the stack's own name for the file.
     const parts = stack.split("/");
     const shortName = parts[parts.length - 1];
@@ -389,7 +399,11 @@ export function loadStackConfig(stack: string, dir: string = process.cwd()): Sta
     if (!valid || !fs.existsSync(stackFile)) {
         throw new UnknownStackError(stack, listStacks(dir), project.stackDir);
     }
-    const fileName = path.basename(stackFile);
+    return { stackFile, shortName };
+}
+
+/** The stack file's 'config' map, refusing what the CLI would refuse (or could not open offline). */
+function readConfigBlock(stackFile: string, fileName: string): Record<string, unknown> {
     const raw = readYaml(stackFile) ?? {};
     if (!isRecord(raw)) {
         throw new StackConfigError(`${fileName}: expected a map with a 'config' key`);
@@ -404,20 +418,32 @@ export function loadStackConfig(stack: string, dir: string = process.cwd()): Sta
     if (!isRecord(configBlock)) {
         throw new StackConfigError(`${fileName}: 'config' must be a map of configuration keys`);
     }
+    return configBlock;
+}
 
+/** The stack file's values by namespaced key; a key set both with and without its namespace is refused. */
+function stackFileValues(configBlock: Record<string, unknown>, projectName: string, fileName: string): Map<string, Resolved> {
     const values = new Map<string, Resolved>();
     for (const [rawKey, value] of Object.entries(configBlock)) {
-        const key = parseKey(rawKey, project.name);
+        const key = parseKey(rawKey, projectName);
         if (values.has(key)) {
             throw new StackConfigError(`${fileName}: configuration key '${key}' is set twice (with and without its namespace)`);
         }
         values.set(key, fromStackFile(value));
     }
+    return values;
+}
 
-    // Project declarations: defaults/values for what the stack leaves unset, required keys.
+/** The project's declarations, sorted by key (the order the CLI reports them in). */
+function sortedDeclarations(project: ProjectFile): [string, Declaration][] {
+    return [...project.declarations].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Project defaults/values for what the stack leaves unset; throws for required keys still missing. */
+function addProjectFallbacks(values: Map<string, Resolved>, project: ProjectFile, shortName: string): void {
     const missing: string[] = [];
     const fromStack = new Set(values.keys());
-    for (const [key, decl] of [...project.declarations].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const [key, decl] of sortedDeclarations(project)) {
         if (fromStack.has(key)) continue;
         if (decl.fallback !== undefined) {
             values.set(key, fromProjectFile(decl.fallback));
@@ -428,9 +454,11 @@ export function loadStackConfig(stack: string, dir: string = process.cwd()): Sta
     if (missing.length > 0) {
         throw new StackConfigError(`Stack '${shortName}' is missing configuration ${missing.length === 1 ? "value" : "values"} ${formatMissing(missing)}`);
     }
+}
 
-    // Stack values against the declared types (the CLI validates on preview and update).
-    for (const [key, decl] of [...project.declarations].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+/** Stack values against the declared types (the CLI validates on preview and update). */
+function checkDeclaredTypes(values: ReadonlyMap<string, Resolved>, project: ProjectFile, shortName: string): void {
+    for (const [key, decl] of sortedDeclarations(project)) {
         const value = values.get(key);
         if (value === undefined || decl.type === undefined) continue; // only typed keys are validated
         if (decl.secret && !value.secure) {
@@ -444,10 +472,12 @@ export function loadStackConfig(stack: string, dir: string = process.cwd()): Sta
             );
         }
     }
+}
 
+function toStackConfig(projectName: string, shortName: string, values: ReadonlyMap<string, Resolved>): StackConfig {
     const keys = [...values.keys()].sort();
     return {
-        project: project.name,
+        project: projectName,
         stack: shortName,
         config: Object.fromEntries(keys.map((k) => [k, (values.get(k) as Resolved).text])),
         secretKeys: keys.filter((k) => (values.get(k) as Resolved).secure),

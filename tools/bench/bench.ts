@@ -53,6 +53,8 @@ import type * as Pulumi from "@pulumi/pulumi";
 import { buildSync } from "esbuild";
 import { createHandler } from "../../functions/handler";
 import { ENV } from "../../functions/refresh";
+import type { CodeArtifactDouble } from "../../test/support/codeartifactDouble";
+import type { S3TestServer } from "../../test/support/s3Server";
 
 /** tools/bench/bench.ts → the repo root. */
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -602,17 +604,31 @@ async function main(argv: readonly string[]): Promise<void> {
     // computeCodePaths reads ./package.json and returns paths relative to the working directory.
     process.chdir(REPO_ROOT);
     const header = machineLines(opts);
-    const rows: Row[] = [];
+    const { ours, rows: packageRows } = await measurePackages();
+    const fixtures = await startFixtures(ours);
+    const processRows = await measureProcesses(fixtures, opts.runs);
+    const handlerRows = await measureHandler(ours, fixtures, opts);
+    await cleanUp();
 
-    // 1 + 2: Lambda packages, in this process.
+    const rows = [...packageRows, ...processRows, ...handlerRows];
+    const totalS = Number(process.hrtime.bigint() - benchStart) / 1e9;
+    process.stdout.write(`${header.join("\n")}\n\n${formatTable(rows)}\nbench time: ${totalS.toFixed(1)} s\n`);
+}
+
+/** Rows 1 + 2: our Lambda package and CallbackFunction's default one, both built in this process. */
+async function measurePackages(): Promise<{ ours: OurPackage; rows: Row[] }> {
     progress("deploying the component under mocks and packaging it");
     const pulumi = await import("@pulumi/pulumi");
     const ours = await ourPackage(pulumi);
-    const oursFiles = Object.keys(ours.files).length;
     progress("packaging the same callback the CallbackFunction default way");
     const dflt = await defaultPackage(pulumi);
+    return { ours, rows: packageRows(ours, dflt) };
+}
+
+function packageRows(ours: OurPackage, dflt: DefaultPackage): Row[] {
+    const oursFiles = Object.keys(ours.files).length;
     const sameIndex = dflt.indexText === ours.files["__index.js"];
-    rows.push(
+    return [
         valueRow("Lambda package, ours: files", formatCount(oursFiles), `${Object.keys(ours.files).sort().join(", ")}; node_modules left to the runtime`),
         valueRow("Lambda package, ours: zipped", formatBytes(ours.zippedBytes), `${formatBytes(ours.rawBytes)} raw; ${STACK} stack under RecordingMocks, fflate level 9`),
         valueRow("Lambda package, default: files", formatCount(dflt.files),
@@ -621,16 +637,27 @@ async function main(argv: readonly string[]): Promise<void> {
             `${formatBytes(dflt.rawBytes)} raw; zipped in ${formatMs(dflt.zipMs)} (same fflate settings)`),
         valueRow("  ratio default/ours: files", formatRatio(dflt.files / oursFiles)),
         valueRow("  ratio default/ours: zipped", formatRatio(dflt.zippedBytes / ours.zippedBytes)),
-    );
+    ];
+}
 
-    // Local servers: s3rver and the CodeArtifact double for the handler rows, s3rver (with a fresh
-    // token file) for `status`, a Lambda double for `refresh`.
+/** The local servers and the scratch folder the process and handler rows run against. */
+interface Fixtures {
+    readonly scratch: string;
+    readonly s3: S3TestServer;
+    readonly ca: CodeArtifactDouble;
+    readonly lambdaDouble: { readonly endpoint: string };
+}
+
+/**
+ * Local servers: s3rver and the CodeArtifact double for the handler rows, s3rver (with a fresh
+ * token file) for `status`, a Lambda double for `refresh`. Each is closed by cleanUp().
+ */
+async function startFixtures(ours: OurPackage): Promise<Fixtures> {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "bench-"));
     cleanups.push(() => fs.rmSync(scratch, { recursive: true, force: true }));
     progress("starting s3rver, the CodeArtifact double and the Lambda double on 127.0.0.1");
     const { startS3Server } = await import("../../test/support/s3Server");
     const { startCodeArtifactDouble } = await import("../../test/support/codeartifactDouble");
-    const { lambdaRuntimeEnv } = await import("../../test/support/lambdaRuntime");
     const bucket = ours.variables[ENV.bucket];
     const s3 = await startS3Server({ buckets: [bucket] });
     cleanups.push(() => s3.close());
@@ -639,31 +666,58 @@ async function main(argv: readonly string[]): Promise<void> {
     await putFreshToken(s3.endpoint, ours.region, bucket, ours.variables[ENV.key]);
     const lambdaDouble = await startLambdaDouble({ bucket, key: ours.variables[ENV.key] });
     cleanups.push(() => lambdaDouble.close());
+    return { scratch, s3, ca, lambdaDouble };
+}
 
-    // 3 + breakdown: whole processes, rotated within each round after one warm-up of each. Every
-    // command run follows an edit of index.ts: nothing built before can stand in for the sources.
+/**
+ * Row 3 + breakdown: whole processes, rotated within each round after one warm-up of each. Every
+ * command run follows an edit of index.ts: nothing built before can stand in for the sources.
+ */
+async function measureProcesses(fixtures: Fixtures, runs: number): Promise<Row[]> {
     const env = cliEnv();
-    const awsEnv = {
+    const awsEnv = awsCommandEnv(env, fixtures);
+    const programText = fs.readFileSync(PROGRAM_TS, "utf8");
+    cleanups.push(() => fs.writeFileSync(PROGRAM_TS, programText));
+    progress("bundling test/support/cliHost.ts for the pulumi up rows");
+    bundleCliHost();
+    const breakdowns: Breakdown[] = [];
+    const tasks = processTasks(env, awsEnv, programText, breakdowns);
+    progress("warm-up of each process");
+    for (const task of tasks) await task.run();
+    breakdowns.length = 0;
+    const times = await timeRounds(tasks, runs);
+    fs.writeFileSync(PROGRAM_TS, programText);
+    return processRows(times, breakdowns);
+}
+
+/** `env` with dummy credentials, no AWS config files, and the S3 and Lambda endpoints of the fixtures. */
+function awsCommandEnv(env: NodeJS.ProcessEnv, fixtures: Fixtures): NodeJS.ProcessEnv {
+    return {
         ...env,
         AWS_ACCESS_KEY_ID: "test",
         AWS_SECRET_ACCESS_KEY: "test",
         AWS_EC2_METADATA_DISABLED: "true",
-        AWS_CONFIG_FILE: path.join(scratch, "no-aws-config"),
-        AWS_SHARED_CREDENTIALS_FILE: path.join(scratch, "no-aws-credentials"),
-        AWS_ENDPOINT_URL_S3: s3.endpoint,
-        AWS_ENDPOINT_URL_LAMBDA: lambdaDouble.endpoint,
+        AWS_CONFIG_FILE: path.join(fixtures.scratch, "no-aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE: path.join(fixtures.scratch, "no-aws-credentials"),
+        AWS_ENDPOINT_URL_S3: fixtures.s3.endpoint,
+        AWS_ENDPOINT_URL_LAMBDA: fixtures.lambdaDouble.endpoint,
     };
-    const programText = fs.readFileSync(PROGRAM_TS, "utf8");
-    cleanups.push(() => fs.writeFileSync(PROGRAM_TS, programText));
+}
+
+interface ProcessTask {
+    readonly key: string;
+    /** Runs the process once; its wall time in ms. */
+    readonly run: () => Promise<number>;
+}
+
+/** The timed processes in rotation order; the breakdown child's numbers go to `breakdowns`. */
+function processTasks(env: NodeJS.ProcessEnv, awsEnv: NodeJS.ProcessEnv, programText: string, breakdowns: Breakdown[]): readonly ProcessTask[] {
     let edits = 0;
     const command = (what: string, script: string, args: readonly string[], commandEnv: NodeJS.ProcessEnv) => () => {
         fs.writeFileSync(PROGRAM_TS, `${programText}// bench edit ${++edits}\n`);
         return timedProcess(what, [RUNNER, script, ...args], commandEnv);
     };
-    progress("bundling test/support/cliHost.ts for the pulumi up rows");
-    bundleCliHost();
-    const breakdowns: Breakdown[] = [];
-    const tasks = [
+    return [
         { key: "dev", run: command("preview --stack dev", PREVIEW_SCRIPT, ["--stack", "dev"], env) },
         { key: "bare", run: () => timedProcess("bare require", ["-e", 'require("@pulumi/pulumi")'], env) },
         { key: "prod", run: command("preview --stack prod", PREVIEW_SCRIPT, ["--stack", "prod"], env) },
@@ -682,19 +736,23 @@ async function main(argv: readonly string[]): Promise<void> {
                 return 0;
             },
         },
-    ] as const;
+    ];
+}
+
+/** Each task's wall times over `runs` rounds; round r starts at task r, so drift hits every row alike. */
+async function timeRounds(tasks: readonly ProcessTask[], runs: number): Promise<Map<string, number[]>> {
     const times = new Map<string, number[]>(tasks.map((t) => [t.key, []]));
-    progress("warm-up of each process");
-    for (const task of tasks) await task.run();
-    breakdowns.length = 0;
-    for (let round = 0; round < opts.runs; round++) {
-        progress(`process round ${round + 1}/${opts.runs}`);
+    for (let round = 0; round < runs; round++) {
+        progress(`process round ${round + 1}/${runs}`);
         for (let i = 0; i < tasks.length; i++) {
             const task = tasks[(round + i) % tasks.length];
             times.get(task.key)!.push(await task.run());
         }
     }
-    fs.writeFileSync(PROGRAM_TS, programText);
+    return times;
+}
+
+function processRows(times: ReadonlyMap<string, number[]>, breakdowns: readonly Breakdown[]): Row[] {
     const dev = times.get("dev")!;
     const bare = times.get("bare")!;
     const startup = times.get("startup")!;
@@ -703,7 +761,7 @@ async function main(argv: readonly string[]): Promise<void> {
     const pick = (k: keyof Breakdown) => breakdowns.map((b) => b[k]);
     const breakdownMedians = [pick("transpileMs"), pick("requirePulumiMs"), pick("requireAwsMs"), pick("serializeMs")].map(median);
     const explained = median(startup) + breakdownMedians.reduce((a, b) => a + b, 0);
-    rows.push(
+    return [
         timedRow("Bare require @pulumi/pulumi (process)", bare, `node -e 'require("@pulumi/pulumi")', wall`),
         timedRow("Preview --stack dev (process)", dev, "node scripts/ts.js tools/preview/preview.ts --stack dev, after an edit of index.ts"),
         ratioRow("preview dev", dev),
@@ -723,45 +781,62 @@ async function main(argv: readonly string[]): Promise<void> {
         timedRow("Breakdown: computeCodePaths (avoided)", pick("codePathsDefaultMs"), "what CallbackFunction's node_modules walk would add; the component skips it"),
         valueRow("Breakdown: rest of preview dev", formatMs(median(dev) - explained),
             "derived, noisy: median preview - (startup + 5 steps above); mocks, program, lambdaPackage, output"),
-    );
+    ];
+}
 
-    // 4 + 5: the packaged handler, against local servers.
-    const pkgDir = path.join(scratch, "lambda");
-    for (const [name, text] of Object.entries(ours.files)) {
-        fs.mkdirSync(path.dirname(path.join(pkgDir, name)), { recursive: true });
-        fs.writeFileSync(path.join(pkgDir, name), text);
-    }
+/** Rows 4 + 5: the packaged handler's cold init and refresh latency, against the local servers. */
+async function measureHandler(ours: OurPackage, fixtures: Fixtures, opts: { runs: number; calls: number }): Promise<Row[]> {
+    const pkgDir = writePackage(ours.files, path.join(fixtures.scratch, "lambda"));
     const entry = path.join(pkgDir, "__index.js");
+    const { lambdaRuntimeEnv } = await import("../../test/support/lambdaRuntime");
     const handlerEnv = lambdaRuntimeEnv({
         variables: ours.variables,
         region: ours.region,
-        endpoints: { s3: s3.directEndpoint, codeartifact: ca.endpoint },
-        scratchDir: scratch,
+        endpoints: { s3: fixtures.s3.directEndpoint, codeartifact: fixtures.ca.endpoint },
+        scratchDir: fixtures.scratch,
     });
+    const child = { entry, pkgDir, handlerEnv };
+    return [await coldInitRow(child, opts.runs), ...(await refreshLatencyRows(child, opts.calls, fixtures.ca))];
+}
 
+/** The package's files written under `pkgDir`; returns `pkgDir`. */
+function writePackage(files: Readonly<Record<string, string>>, pkgDir: string): string {
+    for (const [name, text] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(pkgDir, name)), { recursive: true });
+        fs.writeFileSync(path.join(pkgDir, name), text);
+    }
+    return pkgDir;
+}
+
+/** Where and how the handler children run the packaged function. */
+interface HandlerChild {
+    readonly entry: string;
+    readonly pkgDir: string;
+    readonly handlerEnv: NodeJS.ProcessEnv;
+}
+
+async function coldInitRow(handler: HandlerChild, runs: number): Promise<Row> {
     const initMs: number[] = [];
-    for (let run = 0; run < opts.runs; run++) {
-        progress(`handler cold init ${run + 1}/${opts.runs}`);
-        const child = await runNode(["-e", COLD_INIT_SCRIPT, entry], { cwd: pkgDir, env: handlerEnv });
+    for (let run = 0; run < runs; run++) {
+        progress(`handler cold init ${run + 1}/${runs}`);
+        const child = await runNode(["-e", COLD_INIT_SCRIPT, handler.entry], { cwd: handler.pkgDir, env: handler.handlerEnv });
         initMs.push(resultOf<{ initMs: number }>("cold-init child", child).initMs);
     }
-    rows.push(timedRow("Handler cold init", initMs, "require(__index.js) until exports.handler, fresh node per run"));
+    return timedRow("Handler cold init", initMs, "require(__index.js) until exports.handler, fresh node per run");
+}
 
-    progress(`refresh latency, ${opts.calls} calls`);
-    const child = await runNode(["-e", REFRESH_SCRIPT, entry, String(opts.calls)], { cwd: pkgDir, env: handlerEnv });
+async function refreshLatencyRows(handler: HandlerChild, calls: number, ca: CodeArtifactDouble): Promise<Row[]> {
+    progress(`refresh latency, ${calls} calls`);
+    const child = await runNode(["-e", REFRESH_SCRIPT, handler.entry, String(calls)], { cwd: handler.pkgDir, env: handler.handlerEnv });
     const { callMs } = resultOf<{ callMs: number[] }>("refresh child", child);
     const caCalls = ca.requests.filter((r) => r.outcome === 200).length;
-    if (callMs.length !== opts.calls || caCalls !== 2 * opts.calls) {
-        throw new BenchError(`refresh child made ${callMs.length} calls and ${caCalls} successful CodeArtifact requests, expected ${opts.calls} and ${2 * opts.calls}`);
+    if (callMs.length !== calls || caCalls !== 2 * calls) {
+        throw new BenchError(`refresh child made ${callMs.length} calls and ${caCalls} successful CodeArtifact requests, expected ${calls} and ${2 * calls}`);
     }
-    rows.push(
+    return [
         timedRow("Refresh, first call", callMs.slice(0, 1), "includes credential + endpoint resolution, connection setup"),
         timedRow("Refresh, later calls", callMs.slice(1), "2 CodeArtifact calls + 1 S3 PutObject each, s3rver direct"),
-    );
-    await cleanUp();
-
-    const totalS = Number(process.hrtime.bigint() - benchStart) / 1e9;
-    process.stdout.write(`${header.join("\n")}\n\n${formatTable(rows)}\nbench time: ${totalS.toFixed(1)} s\n`);
+    ];
 }
 
 function failAndExit(err: unknown): void {

@@ -14,7 +14,7 @@
  * invoke (no credentials, access denied, no such function, network or other AWS error).
  */
 import { spawn } from "node:child_process";
-import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { InvokeCommand, InvokeCommandOutput, LambdaClient } from "@aws-sdk/client-lambda";
 import {
     CliIo,
     EXIT,
@@ -158,21 +158,35 @@ export async function main(argv: string[], io: RefreshIo): Promise<number> {
     const { options, resolved } = start;
     const { stack, region } = resolved;
 
-    let functionName = options.functionName;
-    if (functionName === undefined) {
-        try {
-            functionName = await functionNameFromPulumi(stack, options.cwd, io.env);
-        } catch (err) {
-            if (!(err instanceof FunctionNameError)) throw err;
-            io.stderr(`error: ${err.message}\n`);
-            return EXIT.USAGE;
-        }
+    const functionName = options.functionName ?? (await functionNameOrExit(stack, options.cwd, io));
+    if (typeof functionName === "number") return functionName;
+    const response = await invokeOrExit(functionName, region, io);
+    if (typeof response === "number") return response;
+    const report = reportFromResponse(stack, functionName, response);
+    if (typeof report === "string") {
+        io.stderr(`error: ${report}\n`);
+        return EXIT.PROBLEM;
     }
+    printReport(report, options.json, io);
+    return EXIT.OK;
+}
 
-    const lambda = io.clients?.lambda ?? new LambdaClient({ ...(region !== undefined ? { region } : {}) });
-    let response;
+/** The function name from `pulumi stack output`, or EXIT.USAGE after saying why there is none. */
+async function functionNameOrExit(stack: string, cwd: string, io: RefreshIo): Promise<string | number> {
     try {
-        response = await lambda.send(
+        return await functionNameFromPulumi(stack, cwd, io.env);
+    } catch (err) {
+        if (!(err instanceof FunctionNameError)) throw err;
+        io.stderr(`error: ${err.message}\n`);
+        return EXIT.USAGE;
+    }
+}
+
+/** Invokes the function with the manual-refresh event; the exit code after an AWS error. */
+async function invokeOrExit(functionName: string, region: string | undefined, io: RefreshIo): Promise<InvokeCommandOutput | number> {
+    const lambda = io.clients?.lambda ?? new LambdaClient({ ...(region !== undefined ? { region } : {}) });
+    try {
+        return await lambda.send(
             new InvokeCommand({
                 FunctionName: functionName,
                 InvocationType: "RequestResponse",
@@ -185,10 +199,15 @@ export async function main(argv: string[], io: RefreshIo): Promise<number> {
     } finally {
         if (io.clients?.lambda === undefined) lambda.destroy();
     }
+}
 
+/**
+ * The report for the function's answer, or the message (exit 1) when the function failed or
+ * answered something this project's function would not.
+ */
+function reportFromResponse(stack: string, functionName: string, response: InvokeCommandOutput): RefreshReport | string {
     if (response.FunctionError !== undefined) {
-        io.stderr(`error: refresh function ${functionName} failed: ${describeFunctionError(response.FunctionError, response.Payload)}\n`);
-        return EXIT.PROBLEM;
+        return `refresh function ${functionName} failed: ${describeFunctionError(response.FunctionError, response.Payload)}`;
     }
     const result = decode(response.Payload) as Record<string, unknown> | undefined;
     const expiresMs = typeof result?.expiresAt === "string" ? Date.parse(result.expiresAt) : NaN;
@@ -200,13 +219,12 @@ export async function main(argv: string[], io: RefreshIo): Promise<number> {
         typeof result.secondsLeft !== "number"
     ) {
         const shape = result !== undefined && typeof result === "object" ? `keys ${Object.keys(result).slice(0, 10).join(", ") || "none"}` : "no JSON object";
-        io.stderr(
-            `error: refresh function ${functionName} returned an unexpected result (${oneLine(shape, 200)}); ` +
-                "expected { bucket, key, expiresAt, secondsLeft }: is it this project's function?\n",
+        return (
+            `refresh function ${functionName} returned an unexpected result (${oneLine(shape, 200)}); ` +
+            "expected { bucket, key, expiresAt, secondsLeft }: is it this project's function?"
         );
-        return EXIT.PROBLEM;
     }
-    const report: RefreshReport = {
+    return {
         stack,
         functionName,
         bucket: result.bucket,
@@ -215,17 +233,19 @@ export async function main(argv: string[], io: RefreshIo): Promise<number> {
         secondsLeft: result.secondsLeft,
         ...(typeof result.versionId === "string" ? { versionId: result.versionId } : {}),
     };
-    if (options.json) {
+}
+
+function printReport(report: RefreshReport, json: boolean, io: RefreshIo): void {
+    if (json) {
         io.stdout(`${JSON.stringify(report)}\n`);
-    } else {
-        writeLines(io.stdout, [
-            `Refreshed s3://${oneLine(report.bucket, 100)}/${oneLine(report.key, 1024)} with ${functionName}`,
-            `Expires:   ${report.expiresAt}`,
-            `Time left: ${humanDuration(report.secondsLeft)}`,
-            ...(report.versionId !== undefined ? [`Version:   ${oneLine(report.versionId, 1100)}`] : []),
-        ]);
+        return;
     }
-    return EXIT.OK;
+    writeLines(io.stdout, [
+        `Refreshed s3://${oneLine(report.bucket, 100)}/${oneLine(report.key, 1024)} with ${report.functionName}`,
+        `Expires:   ${report.expiresAt}`,
+        `Time left: ${humanDuration(report.secondsLeft)}`,
+        ...(report.versionId !== undefined ? [`Version:   ${oneLine(report.versionId, 1100)}`] : []),
+    ]);
 }
 
 if (require.main === module) {

@@ -40,6 +40,7 @@ import {
     noCredentialsMessage,
     oneLine,
     partitionOf,
+    ResolvedStack,
     runAsProcess,
     startCommand,
     writeLines,
@@ -162,18 +163,65 @@ async function bodyText(body: unknown): Promise<string> {
 }
 
 export async function main(argv: string[], io: StatusIo): Promise<number> {
-    // --- arguments and settings ---------------------------------------------------------------
     const start = startCommand(argv, io, { usage: STATUS_USAGE, allowFunction: false });
     if (typeof start === "number") return start;
     const { options, resolved } = start;
-    const { settings, stack, region } = resolved;
-    const bucket = settings.bucket;
-    const tokenKey = `${settings.dagsPrefix}/${settings.tokenFileName}`;
-    const requirementsKey = settings.requirementsKey;
-    const interval = settings.refreshIntervalMinutes;
-    const schedule = scheduleExpression(interval);
+    const target = targetOf(resolved);
 
-    // --- AWS ------------------------------------------------------------------------------------
+    const answers = await fetchTokenAndRequirements(target, io);
+    const fatal = firstFatalError(answers, target);
+    if (fatal !== undefined) {
+        io.stderr(`error: ${s3ErrorMessage(fatal.err, fatal.action, target.bucket, fatal.key, target.region)}\n`);
+        return isMissingRegionError(fatal.err) ? EXIT.USAGE : EXIT.AWS;
+    }
+
+    const findings = interpret(answers, target, (io.now ?? Date.now)());
+    const report = toReport(target, findings);
+    const advice = [tokenAdvice(target, findings), requirementsAdvice(target, findings.references)].filter((a) => a !== undefined);
+    if (options.json) {
+        io.stdout(`${JSON.stringify(report)}\n`);
+        writeLines(io.stderr, advice);
+    } else {
+        writeLines(io.stdout, [...textReport(target, findings, report), ...(advice.length > 0 ? ["", ...advice] : [])]);
+    }
+    return findings.token.state === "fresh" && findings.references === true ? EXIT.OK : EXIT.PROBLEM;
+}
+
+/** What the check looks at, from the stack's settings. */
+interface Target {
+    readonly stack: string;
+    readonly region: string | undefined;
+    readonly bucket: string;
+    readonly tokenKey: string;
+    readonly tokenFileName: string;
+    readonly requirementsKey: string;
+    readonly interval: number;
+    readonly schedule: string;
+}
+
+function targetOf(resolved: ResolvedStack): Target {
+    const { settings, stack, region } = resolved;
+    return {
+        stack,
+        region,
+        bucket: settings.bucket,
+        tokenKey: `${settings.dagsPrefix}/${settings.tokenFileName}`,
+        tokenFileName: settings.tokenFileName,
+        requirementsKey: settings.requirementsKey,
+        interval: settings.refreshIntervalMinutes,
+        schedule: scheduleExpression(settings.refreshIntervalMinutes),
+    };
+}
+
+/** How the two S3 requests ended; requirements.txt as text. */
+interface S3Answers {
+    readonly head: PromiseSettledResult<HeadObjectCommandOutput>;
+    readonly requirements: PromiseSettledResult<string>;
+}
+
+/** HeadObject on the token file (never GetObject: its body is the secret), GetObject on requirements.txt. */
+async function fetchTokenAndRequirements(target: Target, io: StatusIo): Promise<S3Answers> {
+    const { region, bucket, tokenKey, requirementsKey } = target;
     const s3 =
         io.clients?.s3 ??
         new S3Client({
@@ -185,127 +233,159 @@ export async function main(argv: string[], io: StatusIo): Promise<number> {
         s3.send(new GetObjectCommand({ Bucket: bucket, Key: requirementsKey })).then((out) => bodyText(out.Body)),
     ]);
     if (io.clients?.s3 === undefined) s3.destroy();
+    return { head, requirements };
+}
 
-    const headError = head.status === "rejected" ? (head.reason as unknown) : undefined;
-    const reqError = requirements.status === "rejected" ? (requirements.reason as unknown) : undefined;
-    // Order: problems that affect both requests first, so the message names the real cause.
-    const fatal: Array<[unknown, "HeadObject" | "GetObject", string]> = [];
-    for (const [err, action, key] of [
-        [headError, "HeadObject", tokenKey],
-        [reqError, "GetObject", requirementsKey],
-    ] as const) {
-        if (err !== undefined && !isNotFound(err)) fatal.push([err, action, key]);
-    }
-    const first =
-        fatal.find(([e]) => isCredentialsError(e) || isMissingRegionError(e) || isRejectedCredentials(e)) ??
-        fatal.find(([e]) => errorName(e) === "NoSuchBucket") ??
-        fatal[0];
-    if (first !== undefined) {
-        io.stderr(`error: ${s3ErrorMessage(first[0], first[1], bucket, first[2], region)}\n`);
-        return isMissingRegionError(first[0]) ? EXIT.USAGE : EXIT.AWS;
-    }
+interface FatalError {
+    readonly err: unknown;
+    readonly action: "HeadObject" | "GetObject";
+    readonly key: string;
+}
 
-    // --- report ---------------------------------------------------------------------------------
-    const now = (io.now ?? Date.now)();
-    const headOut: HeadObjectCommandOutput | undefined = head.status === "fulfilled" ? head.value : undefined;
+/** The S3 error that stops the check (a missing object does not), or undefined. */
+function firstFatalError(answers: S3Answers, target: Target): FatalError | undefined {
+    const attempts: FatalError[] = [
+        { err: rejection(answers.head), action: "HeadObject", key: target.tokenKey },
+        { err: rejection(answers.requirements), action: "GetObject", key: target.requirementsKey },
+    ];
+    const fatal = attempts.filter(({ err }) => err !== undefined && !isNotFound(err));
+    // Problems that affect both requests first, so the message names the real cause.
+    return (
+        fatal.find(({ err }) => isCredentialsError(err) || isMissingRegionError(err) || isRejectedCredentials(err)) ??
+        fatal.find(({ err }) => errorName(err) === "NoSuchBucket") ??
+        fatal[0]
+    );
+}
+
+function rejection(result: PromiseSettledResult<unknown>): unknown {
+    return result.status === "rejected" ? (result.reason as unknown) : undefined;
+}
+
+/** What the answers say about the token and requirements.txt at `now`. */
+interface Findings {
+    readonly now: number;
+    readonly token: ReturnType<typeof tokenState>;
+    /** The token-expires-at metadata as found, for the message when it is no date. */
+    readonly rawExpires: string | undefined;
+    readonly missingReason: MissingReason | undefined;
+    readonly refreshedMs: number | undefined;
+    readonly references: boolean | null;
+}
+
+function interpret(answers: S3Answers, target: Target, now: number): Findings {
+    const headOut = answers.head.status === "fulfilled" ? answers.head.value : undefined;
     const metadata = headOut?.Metadata ?? {};
     const rawExpires = metadata[EXPIRES_METADATA];
     const rawRefreshed = metadata[REFRESHED_METADATA];
-    const t = tokenState(rawExpires, now, interval);
+    const token = tokenState(rawExpires, now, target.interval);
     const missingReason: MissingReason | undefined =
-        t.state !== "missing" ? undefined : headOut === undefined ? "no-object" : rawExpires === undefined ? "no-metadata" : "bad-metadata";
-    const refreshedMs = rawRefreshed === undefined ? undefined : parseIsoDate(rawRefreshed);
-    const reqText = requirements.status === "fulfilled" ? requirements.value : undefined;
-    const references = reqText === undefined ? null : referencesTokenFile(reqText, settings.tokenFileName);
-
-    const report: StatusReport = {
-        stack,
-        bucket,
-        tokenKey,
-        requirementsKey,
-        refreshedAt: refreshedMs === undefined ? null : new Date(refreshedMs).toISOString(),
-        expiresAt: t.expiresMs === undefined ? null : new Date(t.expiresMs).toISOString(),
-        secondsLeft: t.secondsLeft ?? null,
-        state: t.state,
-        requirementsReferencesToken: references,
-        scheduleExpression: schedule,
-        refreshIntervalMinutes: interval,
+        token.state !== "missing" ? undefined : headOut === undefined ? "no-object" : rawExpires === undefined ? "no-metadata" : "bad-metadata";
+    const reqText = answers.requirements.status === "fulfilled" ? answers.requirements.value : undefined;
+    return {
+        now,
+        token,
+        rawExpires,
+        missingReason,
+        refreshedMs: rawRefreshed === undefined ? undefined : parseIsoDate(rawRefreshed),
+        references: reqText === undefined ? null : referencesTokenFile(reqText, target.tokenFileName),
     };
+}
 
+function toReport(target: Target, findings: Findings): StatusReport {
+    const { token, refreshedMs } = findings;
+    return {
+        stack: target.stack,
+        bucket: target.bucket,
+        tokenKey: target.tokenKey,
+        requirementsKey: target.requirementsKey,
+        refreshedAt: refreshedMs === undefined ? null : new Date(refreshedMs).toISOString(),
+        expiresAt: token.expiresMs === undefined ? null : new Date(token.expiresMs).toISOString(),
+        secondsLeft: token.secondsLeft ?? null,
+        state: token.state,
+        requirementsReferencesToken: findings.references,
+        scheduleExpression: target.schedule,
+        refreshIntervalMinutes: target.interval,
+    };
+}
+
+/** What to do about a token that is not fresh; undefined when it is. */
+function tokenAdvice(target: Target, findings: Findings): string | undefined {
+    const { stack, bucket, tokenKey, interval } = target;
     const refreshHint = `npm run refresh -- --stack ${stack}`;
-    const advice: string[] = [];
-    switch (missingReason ?? t.state) {
+    switch (findings.missingReason ?? findings.token.state) {
         case "no-object":
-            advice.push(
+            return (
                 `The token file s3://${bucket}/${tokenKey} is missing: deploy the stack (pulumi up --stack ${stack}), ` +
-                    `then run \`${refreshHint}\`.`,
+                `then run \`${refreshHint}\`.`
             );
-            break;
         case "no-metadata":
-            advice.push(
+            return (
                 `The token file is missing its ${EXPIRES_METADATA} metadata: it is still the bootstrap placeholder, ` +
-                    `the refresh function has not written a token yet. Run \`${refreshHint}\` and check the function's logs.`,
+                `the refresh function has not written a token yet. Run \`${refreshHint}\` and check the function's logs.`
             );
-            break;
         case "bad-metadata":
-            advice.push(
-                `The token file's ${EXPIRES_METADATA} metadata ${JSON.stringify(oneLine(rawExpires ?? "", 60))} is not an ISO 8601 date ` +
-                    `(not written by the refresh function?). Run \`${refreshHint}\`.`,
+            return (
+                `The token file's ${EXPIRES_METADATA} metadata ${JSON.stringify(oneLine(findings.rawExpires ?? "", 60))} is not an ISO 8601 date ` +
+                `(not written by the refresh function?). Run \`${refreshHint}\`.`
             );
-            break;
         case "expired":
-            advice.push(
-                `The token expired ${humanDuration(t.secondsLeft ?? 0)} ago: new MWAA workers cannot install packages from CodeArtifact. ` +
-                    `Run \`${refreshHint}\` and check the function's logs and alarms.`,
+            return (
+                `The token expired ${humanDuration(findings.token.secondsLeft ?? 0)} ago: new MWAA workers cannot install packages from CodeArtifact. ` +
+                `Run \`${refreshHint}\` and check the function's logs and alarms.`
             );
-            break;
         case "stale":
-            advice.push(
+            return (
                 `Less than one refresh interval (${humanDuration(interval * 60)}) is left: recent scheduled refreshes have failed. ` +
-                    `Run \`${refreshHint}\` and check the function's logs and alarms.`,
+                `Run \`${refreshHint}\` and check the function's logs and alarms.`
             );
-            break;
+        default:
+            return undefined;
     }
-    if (references === false) {
-        advice.push(
-            `s3://${bucket}/${requirementsKey} does not contain the line "-r ${MWAA_DAGS_MOUNT}/${settings.tokenFileName}", ` +
-                `so MWAA does not use the token: restore it with \`pulumi up --stack ${stack}\` (the stack owns that file).`,
-        );
-    } else if (references === null) {
-        advice.push(
-            `no such key: s3://${bucket}/${requirementsKey} does not exist, so MWAA installs nothing from CodeArtifact: ` +
-                `create it with \`pulumi up --stack ${stack}\` and check the environment's requirements file setting.`,
-        );
-    }
+}
 
-    if (options.json) {
-        io.stdout(`${JSON.stringify(report)}\n`);
-        writeLines(io.stderr, advice);
-    } else {
-        const when = (iso: string | null, ms: number | undefined, suffix: string) =>
-            iso === null || ms === undefined ? "unknown" : `${iso} (${humanDuration((now - ms) / 1000)} ${suffix})`;
-        const left =
-            t.secondsLeft === undefined ? "unknown" : t.secondsLeft <= 0 ? `none (expired ${humanDuration(t.secondsLeft)} ago)` : humanDuration(t.secondsLeft);
-        const reqLine =
-            references === null
-                ? "missing"
-                : references
-                  ? `references ${MWAA_DAGS_MOUNT}/${settings.tokenFileName}`
-                  : `does NOT reference ${MWAA_DAGS_MOUNT}/${settings.tokenFileName}`;
-        const stateLine = missingReason === "no-metadata" ? "missing (bootstrap placeholder, never refreshed)" : t.state;
-        writeLines(io.stdout, [
-            `Stack:            ${stack}`,
-            `Token file:       s3://${bucket}/${tokenKey}`,
-            `Last refresh:     ${when(report.refreshedAt, refreshedMs, "ago")}`,
-            `Expires:          ${report.expiresAt ?? "unknown"}`,
-            `Time left:        ${left}`,
-            `State:            ${stateLine}`,
-            `requirements.txt: s3://${bucket}/${requirementsKey} ${reqLine}`,
-            `Schedule:         ${schedule} (every ${interval} minutes)`,
-            ...(advice.length > 0 ? ["", ...advice] : []),
-        ]);
+/** What to do when requirements.txt is missing or does not include the token file; undefined when it does. */
+function requirementsAdvice(target: Target, references: boolean | null): string | undefined {
+    const { stack, bucket, requirementsKey } = target;
+    if (references === false) {
+        return (
+            `s3://${bucket}/${requirementsKey} does not contain the line "-r ${MWAA_DAGS_MOUNT}/${target.tokenFileName}", ` +
+            `so MWAA does not use the token: restore it with \`pulumi up --stack ${stack}\` (the stack owns that file).`
+        );
     }
-    return t.state === "fresh" && references === true ? EXIT.OK : EXIT.PROBLEM;
+    if (references === null) {
+        return (
+            `no such key: s3://${bucket}/${requirementsKey} does not exist, so MWAA installs nothing from CodeArtifact: ` +
+            `create it with \`pulumi up --stack ${stack}\` and check the environment's requirements file setting.`
+        );
+    }
+    return undefined;
+}
+
+/** The text output's lines, advice left out. */
+function textReport(target: Target, findings: Findings, report: StatusReport): string[] {
+    const { stack, bucket, tokenKey, requirementsKey, tokenFileName, interval, schedule } = target;
+    const { now, token, references } = findings;
+    const when = (iso: string | null, ms: number | undefined, suffix: string) =>
+        iso === null || ms === undefined ? "unknown" : `${iso} (${humanDuration((now - ms) / 1000)} ${suffix})`;
+    const left =
+        token.secondsLeft === undefined ? "unknown" : token.secondsLeft <= 0 ? `none (expired ${humanDuration(token.secondsLeft)} ago)` : humanDuration(token.secondsLeft);
+    const reqLine =
+        references === null
+            ? "missing"
+            : references
+              ? `references ${MWAA_DAGS_MOUNT}/${tokenFileName}`
+              : `does NOT reference ${MWAA_DAGS_MOUNT}/${tokenFileName}`;
+    const stateLine = findings.missingReason === "no-metadata" ? "missing (bootstrap placeholder, never refreshed)" : token.state;
+    return [
+        `Stack:            ${stack}`,
+        `Token file:       s3://${bucket}/${tokenKey}`,
+        `Last refresh:     ${when(report.refreshedAt, findings.refreshedMs, "ago")}`,
+        `Expires:          ${report.expiresAt ?? "unknown"}`,
+        `Time left:        ${left}`,
+        `State:            ${stateLine}`,
+        `requirements.txt: s3://${bucket}/${requirementsKey} ${reqLine}`,
+        `Schedule:         ${schedule} (every ${interval} minutes)`,
+    ];
 }
 
 if (require.main === module) {
