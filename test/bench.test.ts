@@ -2,12 +2,9 @@
 // timed and no bench number is asserted; importing the module runs nothing (main is guarded).
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import {
     formatBytes, formatCount, formatMs, formatRatio, formatTable, median, parseBenchArgs, percentile, summarize, timedRow, valueRow,
-    walkArchiveDirectory, DEFAULT_CALLS, DEFAULT_RUNS,
+    DEFAULT_CALLS, DEFAULT_RUNS,
 } from "../tools/bench/bench";
 
 describe("bench statistics", () => {
@@ -103,19 +100,5 @@ describe("bench arguments and archive walk", () => {
         assert.throws(() => parseBenchArgs(["--calls", "1"]), /--calls must be an integer >= 2/);
         assert.throws(() => parseBenchArgs(["--runs", "2.5"]), /--runs/);
         assert.throws(() => parseBenchArgs(["--bogus"]));
-    });
-
-    test("a directory archive lists files in lexical order, skipping .pulumi and symlinked directories", (t) => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-walk-"));
-        t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-        fs.mkdirSync(path.join(dir, "b", "c"), { recursive: true });
-        fs.mkdirSync(path.join(dir, ".pulumi"));
-        fs.writeFileSync(path.join(dir, ".pulumi", "state.json"), "{}");
-        fs.writeFileSync(path.join(dir, "b", "c", "d.js"), "");
-        fs.writeFileSync(path.join(dir, "a.js"), "");
-        fs.writeFileSync(path.join(dir, "B.js"), "");
-        fs.symlinkSync(path.join(dir, "a.js"), path.join(dir, "link-to-file.js"));
-        fs.symlinkSync(path.join(dir, "b"), path.join(dir, "link-to-dir"));
-        assert.deepEqual(walkArchiveDirectory(dir), ["B.js", "a.js", "b/c/d.js", "link-to-file.js"]);
     });
 });

@@ -1,6 +1,5 @@
 /**
- * Benchmark of the token refresher: Lambda package size (ours vs what `CallbackFunction` would ship
- * by default for the same callback), offline program evaluation, the handler's cold init and its
+ * Benchmark of the token refresher: Lambda package size, offline program evaluation, the handler's cold init and its
  * refresh latency against local servers. Prints the machine, then ONE plain-text table to stdout;
  * progress goes to stderr. Numbers only: nothing is asserted, the exit code is non-zero only when a
  * measurement could not be taken.
@@ -13,13 +12,8 @@
  *   --calls N  handler calls in the refresh-latency child, the first one reported apart; default 30
  *
  * Rows:
- * - Lambda package, ours: the dev stack's component deployed in this process under RecordingMocks,
- *   its Function's code archive packaged with tools/preview/lambdaPackage (fflate level 9, fixed mtime).
- * - Lambda package, CallbackFunction default: the same callback serialized the way
- *   @pulumi/aws lambdaMixins.js does it when `codePathOptions` is omitted (serializeFunction, then
- *   computeCodePaths with extraExcludePackages ["aws-sdk"]), directories expanded the way the engine
- *   expands a FileArchive (filepath.Walk order, `.pulumi` skipped, symlinked directories skipped,
- *   first occurrence of a name wins), zipped with the same fflate settings.
+ * - Lambda package: the dev stack's component deployed in this process under RecordingMocks, its
+ *   Function's code archive packaged with tools/preview/lambdaPackage (fflate level 9, fixed mtime).
  * - Commands: wall time of the command bodies of `npm run preview:offline` (dev, prod), `npm run
  *   status` and `npm run refresh` (node scripts/ts.js <command>.ts: esbuild transpiles the sources,
  *   then the command runs), each right after an edit of index.ts (a comment appended, removed on
@@ -31,8 +25,8 @@
  *   today through Pulumi.yaml main (scripts/pulumi-main.js), and, for comparison, through the
  *   vendored ts-node the CLI used while Pulumi.yaml said typescript: true.
  * - Breakdown: one child per round (this script in child mode) times, in the preview's order,
- *   require("@pulumi/pulumi"), require("@pulumi/aws"), the closure serialization and
- *   computeCodePaths with our options (and, for comparison, the default options).
+ *   require("@pulumi/pulumi"), require("@pulumi/aws"), the closure serialization, and the
+ *   computeCodePaths walk CallbackFunction would add (the component avoids it).
  * - Handler cold init: a fresh node per run with the Function's environment (lambdaRuntimeEnv of
  *   test/support/lambdaRuntime: NODE_PATH = the repo's node_modules, as the Lambda runtime provides
  *   the SDK), timing require("<pkg>/__index.js") inside the child; the serialized factory runs at
@@ -78,19 +72,16 @@ const STACK = "dev";
 const COMMAND_TARGET_RATIO = 2.2;
 /** p95 is shown only with at least this many samples. */
 const MIN_SAMPLES_FOR_P95 = 20;
-/** tools/preview/lambdaPackage.ts's fixed entry timestamp (not exported there): 1980-01-01 00:00 local. */
-const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
 const PROCESS_TIMEOUT_MS = 60_000;
 
-/** The Function's callback, written exactly as component.ts writes it. */
+/** The Function's handler factory, as lib/component.ts serializes it. */
 const callbackFactory = () => createHandler(process.env);
 
-/** What lambdaMixins.js passes to serializeFunction for a `callbackFactory`. */
+/** What lib/component.ts passes to serializeFunction. */
 const SERIALIZE_ARGS: Pulumi.runtime.SerializeFunctionArgs = {
-    serialize: () => true,
     exportName: "handler",
     isFactoryFunction: true,
-    allowSecrets: true,
+    allowSecrets: false,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -383,89 +374,6 @@ async function ourPackage(pulumi: typeof Pulumi): Promise<OurPackage> {
     return { files: pkg.files, rawBytes, zippedBytes: pkg.zippedBytes, variables, region };
 }
 
-/**
- * The files of a directory FileArchive as the engine lists them (sdk/go/common/resource/archive
- * readPath): filepath.Walk in lexical order, `.pulumi` skipped, directories (and symlinks to
- * directories) not archived, symlinks to files archived as copies, names relative with "/".
- */
-export function walkArchiveDirectory(root: string): string[] {
-    const out: string[] = [];
-    const visit = (dir: string, rel: string): void => {
-        for (const name of fs.readdirSync(dir).sort()) {
-            if (name === ".pulumi") continue;
-            const full = path.join(dir, name);
-            const relName = rel === "" ? name : `${rel}/${name}`;
-            const stat = fs.lstatSync(full);
-            if (stat.isDirectory()) {
-                visit(full, relName);
-            } else if (stat.isSymbolicLink()) {
-                if (!fs.statSync(full).isDirectory()) out.push(relName);
-            } else {
-                out.push(relName);
-            }
-        }
-    };
-    visit(root, "");
-    return out;
-}
-
-interface DefaultPackage {
-    readonly files: number;
-    readonly packageFolders: number;
-    readonly rawBytes: number;
-    readonly zippedBytes: number;
-    readonly zipMs: number;
-    readonly indexText: string;
-}
-
-/** What `CallbackFunction` ships for the same callback when `codePathOptions` is omitted. */
-async function defaultPackage(pulumi: typeof Pulumi): Promise<DefaultPackage> {
-    // lambdaMixins.js: serializeFunction, then computeCodePaths(closure, "__index", args.codePathOptions).
-    const closure = await pulumi.runtime.serializeFunction(callbackFactory, SERIALIZE_ARGS);
-    const codePaths: Record<string, Pulumi.asset.Asset | Pulumi.asset.Archive> = {
-        "__index.js": new pulumi.asset.StringAsset(closure.text),
-    };
-    const codePathOptions: Pulumi.runtime.CodePathOptions = {};
-    codePathOptions.extraExcludePackages = codePathOptions.extraExcludePackages ?? [];
-    codePathOptions.extraExcludePackages.push("aws-sdk");
-    const modulePaths = await pulumi.runtime.computeCodePaths(codePathOptions);
-    for (const [p, asset] of modulePaths) codePaths[p] = asset;
-
-    // The engine flattens the AssetArchive in sorted key order; a name met twice keeps its first blob.
-    const { zipSync } = await import("fflate");
-    const zippable: Record<string, [Uint8Array, { level: 9; mtime: Date }]> = {};
-    let rawBytes = 0;
-    const add = (name: string, data: Uint8Array): void => {
-        if (name in zippable) return;
-        zippable[name] = [data, { level: 9, mtime: FIXED_MTIME }];
-        rawBytes += data.byteLength;
-    };
-    for (const key of Object.keys(codePaths).sort()) {
-        const entry = codePaths[key];
-        if (entry instanceof pulumi.asset.StringAsset) {
-            add(key, new TextEncoder().encode(await entry.text));
-        } else if (entry instanceof pulumi.asset.FileAsset) {
-            add(key, new Uint8Array(fs.readFileSync(path.resolve(await entry.path))));
-        } else if (entry instanceof pulumi.asset.FileArchive) {
-            const dir = path.resolve(await entry.path);
-            for (const rel of walkArchiveDirectory(dir)) add(`${key}/${rel}`, new Uint8Array(fs.readFileSync(path.join(dir, rel))));
-        } else {
-            throw new BenchError(`${key}: unexpected ${entry.constructor.name} in the default code paths`);
-        }
-    }
-    const start = process.hrtime.bigint();
-    const zip = zipSync(zippable, { level: 9, mtime: FIXED_MTIME });
-    const zipMs = Number(process.hrtime.bigint() - start) / 1e6;
-    return {
-        files: Object.keys(zippable).length,
-        packageFolders: modulePaths.size,
-        rawBytes,
-        zippedBytes: zip.byteLength,
-        zipMs,
-        indexText: closure.text,
-    };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Handler children
 // ---------------------------------------------------------------------------------------------
@@ -615,28 +523,18 @@ async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${header.join("\n")}\n\n${formatTable(rows)}\nbench time: ${totalS.toFixed(1)} s\n`);
 }
 
-/** Rows 1 + 2: our Lambda package and CallbackFunction's default one, both built in this process. */
+/** Rows 1 + 2: the Lambda package, built in this process. */
 async function measurePackages(): Promise<{ ours: OurPackage; rows: Row[] }> {
     progress("deploying the component under mocks and packaging it");
     const pulumi = await import("@pulumi/pulumi");
     const ours = await ourPackage(pulumi);
-    progress("packaging the same callback the CallbackFunction default way");
-    const dflt = await defaultPackage(pulumi);
-    return { ours, rows: packageRows(ours, dflt) };
+    return { ours, rows: packageRows(ours) };
 }
 
-function packageRows(ours: OurPackage, dflt: DefaultPackage): Row[] {
-    const oursFiles = Object.keys(ours.files).length;
-    const sameIndex = dflt.indexText === ours.files["__index.js"];
+function packageRows(ours: OurPackage): Row[] {
     return [
-        valueRow("Lambda package, ours: files", formatCount(oursFiles), `${Object.keys(ours.files).sort().join(", ")}; node_modules left to the runtime`),
-        valueRow("Lambda package, ours: zipped", formatBytes(ours.zippedBytes), `${formatBytes(ours.rawBytes)} raw; ${STACK} stack under RecordingMocks, fflate level 9`),
-        valueRow("Lambda package, default: files", formatCount(dflt.files),
-            `__index.js + ${dflt.packageFolders} package folders; __index.js ${sameIndex ? "identical to ours" : "DIFFERS from ours"}`),
-        valueRow("Lambda package, default: zipped", formatBytes(dflt.zippedBytes),
-            `${formatBytes(dflt.rawBytes)} raw; zipped in ${formatMs(dflt.zipMs)} (same fflate settings)`),
-        valueRow("  ratio default/ours: files", formatRatio(dflt.files / oursFiles)),
-        valueRow("  ratio default/ours: zipped", formatRatio(dflt.zippedBytes / ours.zippedBytes)),
+        valueRow("Lambda package: files", formatCount(Object.keys(ours.files).length), `${Object.keys(ours.files).sort().join(", ")}; node_modules left to the runtime`),
+        valueRow("Lambda package: zipped", formatBytes(ours.zippedBytes), `${formatBytes(ours.rawBytes)} raw; ${STACK} stack under RecordingMocks, fflate level 9`),
     ];
 }
 
@@ -777,10 +675,10 @@ function processRows(times: ReadonlyMap<string, number[]>, breakdowns: readonly 
         timedRow("Breakdown: esbuild transpile", pick("transpileMs"), "scripts/ts.js register(): load esbuild, list and transpile every source"),
         timedRow("Breakdown: require @pulumi/pulumi", pick("requirePulumiMs"), "in a fresh child, in the preview's order"),
         timedRow("Breakdown: require component", pick("requireAwsMs"), "component.ts and the @pulumi/aws submodules it imports"),
-        timedRow("Breakdown: serializeFunction", pick("serializeMs"), "the callback, as lambdaMixins.js serializes it"),
+        timedRow("Breakdown: serializeFunction", pick("serializeMs"), "the inline handler factory, the one fixed cost the preview keeps"),
         timedRow("Breakdown: computeCodePaths (avoided)", pick("codePathsDefaultMs"), "what CallbackFunction's node_modules walk would add; the component skips it"),
         valueRow("Breakdown: rest of preview dev", formatMs(median(dev) - explained),
-            "derived, noisy: median preview - (startup + 5 steps above); mocks, program, lambdaPackage, output"),
+            "derived, noisy: median preview - (startup + esbuild + both requires + serializeFunction); mocks, program, lambdaPackage, output"),
     ];
 }
 
