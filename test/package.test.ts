@@ -1,4 +1,4 @@
-// The npm package as a consumer gets it: packed, unpacked into a scratch program's node_modules,
+// The npm package as a consumer gets it: packed, installed by npm into a scratch program,
 // type-checked there with skipLibCheck off, and run under the mock engine.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -42,6 +42,7 @@ test("the package holds the library's compiled JS and declarations, nothing of t
     assert.deepEqual(Object.keys(manifest.peerDependencies).sort(), ["@pulumi/aws", "@pulumi/pulumi"]);
     assert.equal(manifest.dependencies, undefined, "the library needs nothing but its peers at deploy time");
     assert.deepEqual(Object.keys(manifest.exports).sort(), [".", "./package.json"]);
+    assert.ok(!fs.existsSync(path.join(consumer.dir, "node_modules", "@aws-sdk")), "npm installed an AWS SDK for the consumer");
 });
 
 test("declarations carry the TSDoc of the arguments", T, () => {

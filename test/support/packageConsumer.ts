@@ -1,7 +1,7 @@
 // A scratch consumer of the packed npm package: `npm pack` (which builds dist/ through prepack),
-// the tarball unpacked into the consumer's node_modules as npm installs it, and the peer
-// dependencies linked from this repository's node_modules. The AWS SDK is left out on purpose:
-// the component must not need it at deploy time.
+// then `npm install` of the tarball in a new program folder, beside exactly the @pulumi/pulumi and
+// @pulumi/aws versions this repository is tested with (its peer dependencies). The consumer gets no
+// AWS SDK: the component must not need it at deploy time. npm prefers its cache, filled by `npm ci`.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,8 +9,10 @@ import { runProcess } from "./process";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 export const PACKAGE_NAME = "mwaa-codeartifact-token";
-/** Packages of this repository's node_modules the consumer does not get. */
-const NOT_INSTALLED = new Set([PACKAGE_NAME, "@aws-sdk", ".bin", ".package-lock.json"]);
+
+function installedVersion(pkg: string): string {
+    return (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
+}
 
 export interface PackedFile {
     readonly path: string;
@@ -31,22 +33,28 @@ function cleanEnv(): NodeJS.ProcessEnv {
     return env;
 }
 
-/** `npm pack` of this repository into a new scratch folder, unpacked as the consumer's dependency. */
+/** `npm pack` of this repository, installed by npm into a new scratch program. */
 export async function packIntoConsumer(): Promise<Consumer> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "package-consumer-"));
     const npm = await runProcess("npm", ["pack", "--json", "--pack-destination", dir], { cwd: REPO_ROOT, env: cleanEnv(), timeoutMs: 120_000 });
     if (npm.code !== 0) throw new Error(`npm pack failed (${npm.code}):\n${npm.stderr}`);
     const [packed] = JSON.parse(npm.stdout.slice(npm.stdout.indexOf("["))) as { filename: string; files: PackedFile[] }[];
     const tarball = path.join(dir, packed.filename);
-    const modules = path.join(dir, "node_modules");
-    const installed = path.join(modules, PACKAGE_NAME);
-    fs.mkdirSync(installed, { recursive: true });
-    const tar = await runProcess("tar", ["-xzf", tarball, "-C", installed, "--strip-components=1"], { cwd: dir, env: cleanEnv(), timeoutMs: 60_000 });
-    if (tar.code !== 0) throw new Error(`tar failed: ${tar.stderr}`);
-    for (const entry of fs.readdirSync(path.join(REPO_ROOT, "node_modules"))) {
-        if (!NOT_INSTALLED.has(entry)) fs.symlinkSync(path.join(REPO_ROOT, "node_modules", entry), path.join(modules, entry), "dir");
-    }
-    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, version: "0.0.0" }));
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({
+        name: "consumer",
+        private: true,
+        version: "0.0.0",
+        dependencies: {
+            [PACKAGE_NAME]: `file:./${packed.filename}`,
+            "@pulumi/pulumi": installedVersion("@pulumi/pulumi"),
+            "@pulumi/aws": installedVersion("@pulumi/aws"),
+            "@types/node": installedVersion("@types/node"),
+        },
+        // The same decision as this repository's (README, "Install scripts").
+        allowScripts: { protobufjs: false },
+    }, null, 2));
+    const install = await runProcess("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: dir, env: cleanEnv(), timeoutMs: 300_000 });
+    if (install.code !== 0) throw new Error(`npm install of the tarball failed (${install.code}):\n${install.stderr}`);
     for (const file of fs.readdirSync(path.join(REPO_ROOT, "test", "fixtures", "consumer"))) {
         fs.copyFileSync(path.join(REPO_ROOT, "test", "fixtures", "consumer", file), path.join(dir, file));
     }
