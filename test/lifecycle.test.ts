@@ -10,6 +10,7 @@ import { ACCOUNT, installMocks } from "./support/pulumiTesting";
 import { type Deployed, deployer, dependsOnUrns } from "./support/deploy";
 import { CodeArtifactTokenRefresher, TOKEN_FILE_IGNORED_CHANGES } from "../lib/component";
 import { functionTimeoutSeconds, HTTP, IAM_PROPAGATION_WAIT_MS, refreshBudgetMs, sdkCallBudgetMs, SDK_MAX_ATTEMPTS } from "../functions/limits";
+import { providerDefaultTagKeys, readSettings } from "../lib/settings";
 import { DESCRIPTION_LIMITS, fitText, MAX_REFRESHER_NAME_LENGTH, refresherNameForStack, refresherNameProblems } from "../lib/naming";
 
 const mocks = installMocks();
@@ -97,6 +98,28 @@ test("provider default tags never reach the token file, and tag diffs on it are 
     const file = d.one(OBJECT, "token-file");
     assert.deepEqual(file.inputs.overrideProvider, { defaultTags: { tags: {} } });
     assert.ok(ignoredOnTokenFile(d).includes("tags") && ignoredOnTokenFile(d).includes("tagsAll"));
+});
+
+test("the stack's aws:defaultTags count towards requirements.txt's 10 tags, as preview reads them", () => {
+    const base = {
+        "aws:region": "us-west-2",
+        "mwaa-codeartifact-token:bucket": "airflow-dev-111122223333-us-west-2",
+        "mwaa-codeartifact-token:domain": "your-domain",
+        "mwaa-codeartifact-token:repository": "your_repo",
+        "mwaa-codeartifact-token:tags": JSON.stringify(Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`k${i}`, "v"]))),
+    };
+    const config = new pulumi.Config("mwaa-codeartifact-token");
+    try {
+        pulumi.runtime.setAllConfig({ ...base, "aws:defaultTags": JSON.stringify({ tags: { owner: "data", "cost-center": "42", k0: "x" } }) });
+        assert.deepEqual(providerDefaultTagKeys(), ["owner", "cost-center", "k0"]);
+        assert.throws(() => readSettings(config), (e: Error) => e instanceof pulumi.RunError &&
+            e.message.includes("mwaa-codeartifact-token:tags: got") && e.message.includes("at most 10 tags, counting the 2 other keys of aws:defaultTags"));
+        pulumi.runtime.setAllConfig({ ...base, "aws:defaultTags": "not json" });
+        assert.deepEqual(providerDefaultTagKeys(), [], "the provider reports malformed defaultTags itself");
+        assert.equal(Object.keys(readSettings(config).tags).length, 9);
+    } finally {
+        pulumi.runtime.setAllConfig({ "aws:region": "us-west-2" });
+    }
 });
 
 // --- 3: destroy, replacement and renames ---------------------------------------------------------
