@@ -178,7 +178,7 @@ export async function refreshToken(
     deps?: RefreshDeps,
 ): Promise<RefreshResult> {
     const now = deps?.now ?? Date.now;
-    const log = deps?.log ?? ((line: string) => void process.stdout.write(line + "\n"));
+    const log = deps?.log ?? writeLine;
     const { token, expiration, endpoint } = await fetchToken(clients, config);
     const body = renderTokenFile(config.indexOption, token, endpoint);
     const nowMs = now();
@@ -268,6 +268,11 @@ function metricLine(config: RefreshConfig, nowMs: number, secondsLeft: number): 
     });
 }
 
+/** The default log: one line to stdout, where Lambda sends it to CloudWatch Logs (and EMF lines become metrics). */
+function writeLine(line: string): void {
+    process.stdout.write(line + "\n");
+}
+
 export interface RefreshDeps {
     readonly now?: () => number;
     readonly log?: (line: string) => void;
@@ -282,7 +287,7 @@ export interface RefreshDeps {
  */
 export async function refreshWaitingForIam(clients: RefreshClients, config: RefreshConfig, deps?: RefreshDeps): Promise<RefreshResult> {
     const now = deps?.now ?? Date.now;
-    const log = deps?.log ?? ((line: string) => void process.stdout.write(line + "\n"));
+    const log = deps?.log ?? writeLine;
     const sleep = deps?.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     const started = now();
     for (let attempt = 1; ; attempt++) {

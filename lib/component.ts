@@ -47,18 +47,22 @@ export const HANDLER_EXPORT = "handler";
  */
 const refreshHandlerFactory = createHandler;
 
+/** The inline handler factory serialized into one module whose export HANDLER_EXPORT is the handler. */
+export function serializeHandler(): Promise<pulumi.runtime.SerializedFunction> {
+    return pulumi.runtime.serializeFunction(() => refreshHandlerFactory(process.env), {
+        exportName: HANDLER_EXPORT,
+        isFactoryFunction: true,
+        allowSecrets: false,
+    });
+}
+
 /**
  * The Lambda package: the inline handler serialized into one file, with bare require()s of the AWS
  * SDK clients the Node.js runtime provides. Nothing from node_modules is zipped, and no code-path
  * walk of node_modules runs (which `CallbackFunction` always does).
  */
 export function functionCode(): pulumi.Output<pulumi.asset.AssetArchive> {
-    const serialized = pulumi.runtime.serializeFunction(() => refreshHandlerFactory(process.env), {
-        exportName: HANDLER_EXPORT,
-        isFactoryFunction: true,
-        allowSecrets: false,
-    });
-    return pulumi.output(serialized).apply((s) =>
+    return pulumi.output(serializeHandler()).apply((s) =>
         new pulumi.asset.AssetArchive({ [`${HANDLER_FILE}.js`]: new pulumi.asset.StringAsset(s.text) }));
 }
 

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type AlarmState, type Datapoint, evaluateStalenessAlarm, stalenessAlarmWindow } from "../lib/monitoring";
+import { stalenessAlarmWindow } from "../lib/monitoring";
+import { type AlarmState, type Datapoint, evaluateStalenessAlarm } from "./support/alarmModel";
 import { STALE_ALARM_MISSING_DATA } from "../lib/component";
 
 /** Token durations and intervals the settings accept: one missed refresh is always survivable. */

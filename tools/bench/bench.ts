@@ -45,7 +45,6 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type * as Pulumi from "@pulumi/pulumi";
 import { buildSync } from "esbuild";
-import { createHandler } from "../../functions/handler";
 import { ENV } from "../../functions/refresh";
 import type { CodeArtifactDouble } from "../../test/support/codeartifactDouble";
 import type { S3TestServer } from "../../test/support/s3Server";
@@ -73,16 +72,6 @@ const COMMAND_TARGET_RATIO = 2.2;
 /** p95 is shown only with at least this many samples. */
 const MIN_SAMPLES_FOR_P95 = 20;
 const PROCESS_TIMEOUT_MS = 60_000;
-
-/** The Function's handler factory, as lib/component.ts serializes it. */
-const callbackFactory = () => createHandler(process.env);
-
-/** What lib/component.ts passes to serializeFunction. */
-const SERIALIZE_ARGS: Pulumi.runtime.SerializeFunctionArgs = {
-    exportName: "handler",
-    isFactoryFunction: true,
-    allowSecrets: false,
-};
 
 // ---------------------------------------------------------------------------------------------
 // Pure helpers (test/bench.test.ts)
@@ -319,10 +308,10 @@ async function childBreakdown(): Promise<void> {
     const requirePulumiMs = ms(t);
     t = now();
     // The component with the @pulumi/aws submodules it imports, as the program loads them.
-    await import("../../lib/component");
+    const { serializeHandler } = await import("../../lib/component");
     const requireAwsMs = ms(t);
     t = now();
-    await pulumi.runtime.serializeFunction(callbackFactory, SERIALIZE_ARGS);
+    await serializeHandler();
     const serializeMs = ms(t);
     t = now();
     await pulumi.runtime.computeCodePaths({ extraExcludePackages: ["aws-sdk"] });
