@@ -54,26 +54,35 @@ export interface HandlerOutcome extends Proc {
     readonly error?: string;
 }
 
-/** Requires the entry, calls handler({}) and writes { result } or { error } as JSON. argv: entry, out. */
+/** Requires the entry, calls handler(event) and writes { result } or { error } as JSON. argv: entry, out, event JSON. */
 const HANDLER_SCRIPT = [
     "const fs = require('node:fs');",
-    "const [entry, out] = process.argv.slice(1);",
-    "Promise.resolve().then(() => require(entry).handler({}))",
+    "const [entry, out, event] = process.argv.slice(1);",
+    "Promise.resolve().then(() => require(entry).handler(JSON.parse(event)))",
     "  .then((result) => fs.writeFileSync(out, JSON.stringify({ result: result === undefined ? null : result })),",
     "        (err) => { fs.writeFileSync(out, JSON.stringify({ error: String(err && err.message || err) })); process.exitCode = 1; });",
 ].join("\n");
 
+export interface InvokeOptions {
+    /** The event handed to the handler; default {}. */
+    readonly event?: unknown;
+    /** A module the child requires before the handler (node --require), e.g. a clock shim. */
+    readonly preload?: string;
+}
+
 /**
  * Requires `<dir>/__index.js` in a child node (working directory `dir`, environment `env` only) and
- * calls handler({}), the way the Lambda runtime does. The result travels through a file (stdout is
+ * calls handler(event), the way the Lambda runtime does. The result travels through a file (stdout is
  * the handler's own: its EMF lines), in a temp folder of its own, removed afterwards: nothing is
  * added to `dir` or next to it. A child killed at `timeoutMs` reports nothing.
  */
-export async function runPackagedHandler(dir: string, env: Record<string, string>, timeoutMs = 20_000): Promise<HandlerOutcome> {
+export async function runPackagedHandler(dir: string, env: Record<string, string>, timeoutMs = 20_000, opts: InvokeOptions = {}): Promise<HandlerOutcome> {
     const resultDir = await mkdtemp(path.join(os.tmpdir(), "handler-result-"));
     try {
         const resultFile = path.join(resultDir, "handler-result.json");
-        const proc = await runProcess(process.execPath, ["-e", HANDLER_SCRIPT, path.join(dir, "__index.js"), resultFile], { cwd: dir, env, timeoutMs });
+        const preload = opts.preload === undefined ? [] : ["--require", opts.preload];
+        const args = [...preload, "-e", HANDLER_SCRIPT, path.join(dir, "__index.js"), resultFile, JSON.stringify(opts.event ?? {})];
+        const proc = await runProcess(process.execPath, args, { cwd: dir, env, timeoutMs });
         let parsed: { result?: unknown; error?: string };
         try {
             parsed = JSON.parse(await readFile(resultFile, "utf8")) as typeof parsed;

@@ -1,0 +1,91 @@
+/**
+ * The double's "AWS account": what exists outside S3, kept in one JSON file in a folder per test so
+ * it outlives each CLI run (every `pulumi` command starts the provider afresh). S3 objects are not
+ * here: they live in the S3 server, the one the deployed function writes to as well.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Props } from "./wire";
+
+/** Where the double finds its world; the engine passes the CLI's environment on to the provider. */
+export const DOUBLE_ENV = Object.freeze({
+    cloudDir: "MWAA_DOUBLE_CLOUD_DIR",
+    s3Endpoint: "MWAA_DOUBLE_S3_ENDPOINT",
+    codeartifactEndpoint: "MWAA_DOUBLE_CODEARTIFACT_ENDPOINT",
+    accountId: "MWAA_DOUBLE_ACCOUNT_ID",
+});
+
+export const DEFAULT_ACCOUNT_ID = "111122223333";
+
+export interface CloudSettings {
+    readonly dir: string;
+    readonly s3Endpoint: string;
+    readonly codeartifactEndpoint: string;
+    readonly accountId: string;
+}
+
+export function cloudSettingsFromEnv(env: NodeJS.ProcessEnv): CloudSettings {
+    const need = (name: string): string => {
+        const value = env[name];
+        if (!value) throw new Error(`the aws double needs ${name} in its environment`);
+        return value;
+    };
+    return {
+        dir: need(DOUBLE_ENV.cloudDir),
+        s3Endpoint: need(DOUBLE_ENV.s3Endpoint),
+        codeartifactEndpoint: need(DOUBLE_ENV.codeartifactEndpoint),
+        accountId: env[DOUBLE_ENV.accountId] || DEFAULT_ACCOUNT_ID,
+    };
+}
+
+interface CloudFile {
+    /** type token → physical id → stored properties */
+    resources: Record<string, Record<string, Props>>;
+}
+
+/** A record of live resources by type and physical id; every change is written through at once. */
+export class CloudStore {
+    private readonly file: string;
+
+    constructor(readonly dir: string) {
+        fs.mkdirSync(dir, { recursive: true });
+        this.file = path.join(dir, "cloud.json");
+    }
+
+    private load(): CloudFile {
+        if (!fs.existsSync(this.file)) return { resources: {} };
+        return JSON.parse(fs.readFileSync(this.file, "utf8")) as CloudFile;
+    }
+
+    private save(data: CloudFile): void {
+        const partial = `${this.file}.partial`;
+        fs.writeFileSync(partial, JSON.stringify(data, null, 1));
+        fs.renameSync(partial, this.file);
+    }
+
+    get(type: string, id: string): Props | undefined {
+        return this.load().resources[type]?.[id];
+    }
+
+    put(type: string, id: string, props: Props): void {
+        const data = this.load();
+        (data.resources[type] ??= {})[id] = props;
+        this.save(data);
+    }
+
+    remove(type: string, id: string): void {
+        const data = this.load();
+        delete data.resources[type]?.[id];
+        this.save(data);
+    }
+
+    /** Every live resource of a type, by id. */
+    list(type: string): Record<string, Props> {
+        return { ...this.load().resources[type] };
+    }
+
+    /** The folder that holds a function's deployed code, one per function name. */
+    codeDir(functionName: string): string {
+        return path.join(this.dir, "functions", functionName);
+    }
+}

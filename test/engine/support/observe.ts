@@ -1,0 +1,127 @@
+/**
+ * What the engine tests look at after each step: the engine's plan per resource (from its events),
+ * what the CLI printed, the state file in the file backend, the objects in the S3 server, and the
+ * deployed function run again as its schedule would run it.
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { EngineEvent, OpType, Stack, UpResult, PreviewResult } from "@pulumi/pulumi/automation";
+import { cloudSettingsFromEnv } from "../aws/cloud";
+import { createContext, type DoubleContext } from "../aws/context";
+import { invokeFunction } from "../aws/lambda";
+import { PROJECT, type World } from "./world";
+
+/** Operations the engine performed (or planned), per logical resource name, in event order. */
+export type Plan = Map<string, OpType[]>;
+
+export interface Observed<T> {
+    readonly result: T;
+    readonly plan: Plan;
+    /** Everything the CLI printed on stdout and stderr. */
+    readonly printed: string;
+}
+
+function recorder(): { plan: Plan; onEvent: (e: EngineEvent) => void; printed: string[] } {
+    const plan: Plan = new Map();
+    const printed: string[] = [];
+    const onEvent = (event: EngineEvent): void => {
+        const metadata = event.resourcePreEvent?.metadata;
+        if (metadata === undefined || metadata.type === "pulumi:pulumi:Stack") return;
+        const name = metadata.urn.split("::").pop() ?? metadata.urn;
+        plan.set(name, [...(plan.get(name) ?? []), metadata.op]);
+    };
+    return { plan, onEvent, printed };
+}
+
+export async function up(stack: Stack): Promise<Observed<UpResult>> {
+    const r = recorder();
+    const result = await stack.up({ onEvent: r.onEvent, onOutput: (s) => r.printed.push(s), onError: (s) => r.printed.push(s) });
+    return { result, plan: r.plan, printed: r.printed.join("") };
+}
+
+export async function preview(stack: Stack, opts: { refresh?: boolean; expectNoChanges?: boolean } = {}): Promise<Observed<PreviewResult>> {
+    const r = recorder();
+    const result = await stack.preview({ ...opts, onEvent: r.onEvent, onOutput: (s) => r.printed.push(s), onError: (s) => r.printed.push(s) });
+    return { result, plan: r.plan, printed: r.printed.join("") };
+}
+
+/**
+ * The plan of the component's children, keyed by the suffix after the component name (`token-file`,
+ * ...): the operations after any refresh (`preview --refresh` reads every resource first).
+ */
+export function childOps(plan: Plan, component: string): Record<string, string> {
+    const ops: Record<string, string> = {};
+    for (const [name, list] of plan) {
+        const planned = list.filter((op) => op !== "refresh");
+        if (name.startsWith(`${component}-`) && planned.length > 0) ops[name.slice(component.length + 1)] = planned.join(",");
+    }
+    return ops;
+}
+
+/** The children whose operation is not "same". */
+export function changedChildren(plan: Plan, component: string): Record<string, string> {
+    return Object.fromEntries(Object.entries(childOps(plan, component)).filter(([, op]) => op !== "same"));
+}
+
+/** The state file of a stack in the file backend, as the CLI wrote it. */
+export function stateFileText(world: World, stack: string): string {
+    const file = path.join(world.backendDir, ".pulumi", "stacks", PROJECT, `${stack}.json`);
+    return fs.readFileSync(file, "utf8");
+}
+
+interface StateResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly id?: string;
+    readonly inputs?: Record<string, unknown>;
+    readonly outputs?: Record<string, unknown>;
+    readonly pendingReplacement?: boolean;
+}
+
+export function stateResources(world: World, stack: string): StateResource[] {
+    const state = JSON.parse(stateFileText(world, stack)) as { checkpoint: { latest?: { resources?: StateResource[]; pending_operations?: unknown[] } } };
+    return state.checkpoint.latest?.resources ?? [];
+}
+
+export function pendingOperations(world: World, stack: string): unknown[] {
+    const state = JSON.parse(stateFileText(world, stack)) as { checkpoint: { latest?: { pending_operations?: unknown[] } } };
+    return state.checkpoint.latest?.pending_operations ?? [];
+}
+
+/** The double's view of the cloud, from the test process. */
+export function doubleContext(world: World, region = "us-west-2"): DoubleContext {
+    return createContext(cloudSettingsFromEnv(world.env), () => region);
+}
+
+export async function objectText(s3: S3Client, bucket: string, key: string, versionId?: string): Promise<string> {
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+    return got.Body === undefined ? "" : got.Body.transformToString();
+}
+
+export async function headObject(s3: S3Client, bucket: string, key: string): Promise<{ etag: string; versionId: string; metadata: Record<string, string> }> {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return { etag: head.ETag ?? "", versionId: head.VersionId ?? "", metadata: head.Metadata ?? {} };
+}
+
+export async function putObjectText(s3: S3Client, bucket: string, key: string, text: string): Promise<void> {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: "text/plain" }));
+}
+
+/** What EventBridge does on schedule: invokes the deployed function with the rule target's input. */
+export async function scheduledRefresh(world: World, functionName: string): Promise<unknown> {
+    return JSON.parse(await invokeFunction(doubleContext(world), functionName, { source: "schedule" })) as unknown;
+}
+
+/** A token file that pip can use: one index option line with credentials for the double's endpoint. */
+export function assertIndexUrl(text: string, token: string, repository = "your_repo"): void {
+    const encoded = encodeURIComponent(token);
+    const line = text.split("\n").find((l) => l.startsWith("--index-url") || l.startsWith("--extra-index-url"));
+    assert.ok(line, `no index option in the token file: ${JSON.stringify(text.slice(0, 80))}`);
+    assert.match(line, new RegExp(`^--(extra-)?index-url https://aws:${escapeRegExp(encoded)}@\\S+/pypi/${repository}/simple/$`));
+}
+
+function escapeRegExp(s: string): string {
+    return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

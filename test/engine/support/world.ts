@@ -1,0 +1,136 @@
+/**
+ * One engine test's world, in a temp folder of its own: the real Pulumi CLI with an isolated
+ * PULUMI_HOME and a file backend, passphrase secrets, no plugin downloads, no AWS credentials; the
+ * `aws` provider double on PATH with its cloud folder; a versioned S3 server and the CodeArtifact
+ * double; and a scratch copy of the project's Pulumi*.yaml files as the working directory, so the
+ * CLI reads the stack files and resolves configuration itself. The stack program runs inline, in
+ * this process, through the Automation API.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import { findPulumiCli, type PulumiCli } from "../../../tools/engine/pulumiCli";
+import { DOUBLE_ENV, DEFAULT_ACCOUNT_ID } from "../aws/cloud";
+import { startCodeArtifactDouble, type CodeArtifactDouble } from "../../support/codeartifactDouble";
+import { startS3Server, type S3TestServer } from "../../support/s3Server";
+
+/** The repository root, whether this runs from build/test/engine/support or from source. */
+export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..", ...(__dirname.includes(`${path.sep}build${path.sep}`) ? [".."] : []));
+/** The compiled project (npm run build): the program and the double run from here. */
+const BUILD_ROOT = path.join(REPO_ROOT, "build");
+export const PROJECT = "mwaa-codeartifact-token";
+export const PASSPHRASE = "engine-tests-only";
+/** The buckets the committed stack files name. */
+export const STACK_BUCKETS = Object.freeze({
+    dev: "airflow-dev-111122223333-us-west-2",
+    prod: "airflow-prod-111122223333-us-west-2",
+});
+export const ACCOUNT_ID = DEFAULT_ACCOUNT_ID;
+
+let cli: PulumiCli | undefined;
+
+/** The CLI, found or built once per test process. */
+export function pulumiCli(): PulumiCli {
+    cli ??= findPulumiCli({ log: (line) => process.stderr.write(`${line}\n`) });
+    return cli;
+}
+
+/** The engine must never see credentials of a real account, nor talk to AWS: they leave this process too. */
+export function scrubAwsEnvironment(): void {
+    for (const name of Object.keys(process.env)) {
+        if (name.startsWith("AWS_")) delete process.env[name];
+    }
+}
+
+/** Clears the compiled project from require's cache, so the inline program evaluates afresh on every run. */
+function freshProgram(): Record<string, unknown> {
+    const testRoot = path.join(BUILD_ROOT, "test") + path.sep;
+    for (const file of Object.keys(require.cache)) {
+        if (file.startsWith(BUILD_ROOT + path.sep) && !file.startsWith(testRoot)) delete require.cache[file];
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(path.join(BUILD_ROOT, "index.js")) as Record<string, unknown>;
+}
+
+export interface World {
+    readonly dir: string;
+    readonly projectDir: string;
+    readonly cloudDir: string;
+    readonly backendDir: string;
+    readonly s3: S3TestServer;
+    readonly codeartifact: CodeArtifactDouble;
+    /** The environment every CLI run gets (and passes on to the provider double). */
+    readonly env: Record<string, string>;
+    /** Selects or creates a stack of the project in the scratch folder, running the stack program inline. */
+    stack(name: string): Promise<Stack>;
+    /** Writes a stack file into the scratch project. */
+    writeStackFile(stack: string, yamlText: string): void;
+    close(): Promise<void>;
+}
+
+/** An executable `pulumi-resource-aws` that runs the compiled double with this Node. */
+function installProviderDouble(binDir: string): void {
+    const script = `#!/bin/sh\nexec "${process.execPath}" "${path.join(BUILD_ROOT, "test", "engine", "aws", "main.js")}" "$@"\n`;
+    fs.writeFileSync(path.join(binDir, "pulumi-resource-aws"), script, { mode: 0o755 });
+}
+
+/** A folder laid out as `<root>/bin/pulumi`, as PulumiCommand.get expects, whatever the CLI's own path. */
+function cliRoot(dir: string): string {
+    const root = path.join(dir, "cli");
+    fs.mkdirSync(path.join(root, "bin"), { recursive: true });
+    fs.symlinkSync(pulumiCli().path, path.join(root, "bin", "pulumi"));
+    return root;
+}
+
+/** The project's own files (what git tracks, as a fresh clone has them) beside the installed node_modules. */
+function copyProject(projectDir: string): void {
+    const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: REPO_ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
+    for (const file of tracked) {
+        const source = path.join(REPO_ROOT, file);
+        if (!fs.existsSync(source)) continue;
+        fs.mkdirSync(path.dirname(path.join(projectDir, file)), { recursive: true });
+        fs.copyFileSync(source, path.join(projectDir, file));
+    }
+    fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(projectDir, "node_modules"));
+}
+
+function cliEnvironment(w: { dir: string; binDir: string; cloudDir: string; backendDir: string; s3: S3TestServer; ca: CodeArtifactDouble }): Record<string, string> {
+    return {
+        PATH: `${w.binDir}${path.delimiter}${process.env.PATH ?? "/usr/bin:/bin"}`,
+        PULUMI_HOME: path.join(w.dir, "pulumi-home"),
+        PULUMI_BACKEND_URL: `file://${w.backendDir}`,
+        PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_SKIP_CONFIRMATIONS: "true",
+        [DOUBLE_ENV.cloudDir]: w.cloudDir,
+        [DOUBLE_ENV.s3Endpoint]: w.s3.endpoint,
+        [DOUBLE_ENV.codeartifactEndpoint]: w.ca.endpoint,
+    };
+}
+
+export async function startWorld(): Promise<World> {
+    scrubAwsEnvironment();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "engine-"));
+    const [binDir, cloudDir, backendDir, projectDir] = ["bin", "cloud", "backend", "project"].map((d) => path.join(dir, d));
+    for (const d of [binDir, cloudDir, backendDir]) fs.mkdirSync(d, { recursive: true });
+    installProviderDouble(binDir);
+    copyProject(projectDir);
+    const s3 = await startS3Server({ buckets: Object.values(STACK_BUCKETS), versioning: true });
+    const ca = await startCodeArtifactDouble();
+    const env = cliEnvironment({ dir, binDir, cloudDir, backendDir, s3, ca });
+    const pulumiCommand = await PulumiCommand.get({ root: cliRoot(dir) });
+    return {
+        dir, projectDir, cloudDir, backendDir, s3, codeartifact: ca, env,
+        stack: (stackName) => LocalWorkspace.createOrSelectStack(
+            { stackName, projectName: PROJECT, program: () => Promise.resolve(freshProgram()) },
+            { workDir: projectDir, pulumiHome: env.PULUMI_HOME, envVars: env, pulumiCommand, secretsProvider: "passphrase" }),
+        writeStackFile: (stack, yamlText) => fs.writeFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), yamlText),
+        async close() {
+            await Promise.allSettled([s3.close(), ca.close()]);
+            fs.rmSync(dir, { recursive: true, force: true });
+        },
+    };
+}
