@@ -55,7 +55,9 @@ export function childOps(plan: Plan, component: string): Record<string, string> 
     const ops: Record<string, string> = {};
     for (const [name, list] of plan) {
         const planned = list.filter((op) => op !== "refresh");
-        if (name.startsWith(`${component}-`) && planned.length > 0) ops[name.slice(component.length + 1)] = planned.join(",");
+        // A replacement is reported in three steps (create-replacement, replace, delete-replaced).
+        const summary = planned.includes("replace") ? "replace" : [...new Set(planned)].join(",");
+        if (name.startsWith(`${component}-`) && planned.length > 0) ops[name.slice(component.length + 1)] = summary;
     }
     return ops;
 }

@@ -10,6 +10,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parseDocument } from "yaml";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { findPulumiCli, type PulumiCli } from "../../../tools/engine/pulumiCli";
 import { DOUBLE_ENV, DEFAULT_ACCOUNT_ID } from "../aws/cloud";
@@ -67,6 +68,11 @@ export interface World {
     stack(name: string): Promise<Stack>;
     /** Writes a stack file into the scratch project. */
     writeStackFile(stack: string, yamlText: string): void;
+    /**
+     * Edits the `config:` block of a stack file in the scratch project, as a user edits the file:
+     * comments and the secrets salt the CLI added stay. `undefined` removes a key.
+     */
+    editStackConfig(stack: string, changes: Readonly<Record<string, unknown>>): void;
     close(): Promise<void>;
 }
 
@@ -111,6 +117,15 @@ function cliEnvironment(w: { dir: string; binDir: string; cloudDir: string; back
     };
 }
 
+function editStackFile(file: string, changes: Readonly<Record<string, unknown>>): void {
+    const document = parseDocument(fs.readFileSync(file, "utf8"));
+    for (const [key, value] of Object.entries(changes)) {
+        if (value === undefined) document.deleteIn(["config", key]);
+        else document.setIn(["config", key], value);
+    }
+    fs.writeFileSync(file, document.toString());
+}
+
 export async function startWorld(): Promise<World> {
     scrubAwsEnvironment();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "engine-"));
@@ -128,6 +143,7 @@ export async function startWorld(): Promise<World> {
             { stackName, projectName: PROJECT, program: () => Promise.resolve(freshProgram()) },
             { workDir: projectDir, pulumiHome: env.PULUMI_HOME, envVars: env, pulumiCommand, secretsProvider: "passphrase" }),
         writeStackFile: (stack, yamlText) => fs.writeFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), yamlText),
+        editStackConfig: (stack, changes) => editStackFile(path.join(projectDir, `Pulumi.${stack}.yaml`), changes),
         async close() {
             await Promise.allSettled([s3.close(), ca.close()]);
             fs.rmSync(dir, { recursive: true, force: true });
