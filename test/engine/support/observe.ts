@@ -127,3 +127,29 @@ export function assertIndexUrl(text: string, token: string, repository = "your_r
 function escapeRegExp(s: string): string {
     return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+/**
+ * Runs `operation`, whose inline program is expected to throw, and returns the reasons of the
+ * promise rejections nobody handled meanwhile. A program that throws leaves rejected promises the
+ * SDK derives from the stack's outputs and never awaits (`runtime/stack.js`); in a CLI's language
+ * host they end with the process, here they would be blamed on the test that happens to be running.
+ * Anything else still reaches the test runner's own handlers.
+ */
+export async function expectingProgramFailure(operation: () => Promise<unknown>, expected: RegExp): Promise<unknown[]> {
+    const saved = process.listeners("unhandledRejection");
+    const absorbed: unknown[] = [];
+    process.removeAllListeners("unhandledRejection");
+    process.on("unhandledRejection", (reason, promise) => {
+        if (reason instanceof Error && expected.test(reason.message)) absorbed.push(reason);
+        else for (const listener of saved) listener(reason, promise);
+    });
+    try {
+        await operation().catch(() => undefined);
+        // Late rejections arrive within a few turns of the event loop.
+        for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+        return absorbed;
+    } finally {
+        process.removeAllListeners("unhandledRejection");
+        for (const listener of saved) process.on("unhandledRejection", listener);
+    }
+}
