@@ -7,6 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { DEFAULT_DOUBLE_TOKEN } from "../support/codeartifactDouble";
+import { stackProgramHandler } from "../support/stackProgram";
 import {
     assertIndexUrl, changedChildren, childOps, headObject, objectText, preview, putObjectText, scheduledRefresh, stateFileText, up,
 } from "./support/observe";
@@ -70,6 +71,8 @@ describe("engine: dev from nothing, then unchanged, refreshed on schedule and dr
         assert.ok(Object.values(outputs).every((o) => !o.secret), "no output is secret");
         functionName = String(outputs.functionName.value);
         assert.match(functionName, /^mwaa-codeartifact-dev-function-[0-9a-f]{7}$/);
+        const deployed = fs.readFileSync(path.join(world.cloudDir, "functions", functionName, "__index.js"), "utf8");
+        assert.equal(deployed, await stackProgramHandler(), "the engine deployed the Lambda code the stack program builds");
         assert.equal(outputs.bucket.value, BUCKET);
         assert.equal(outputs.tokenKey.value, TOKEN_KEY);
         assert.equal(outputs.scheduleExpression.value, "rate(20 minutes)");

@@ -45,14 +45,20 @@ export function scrubAwsEnvironment(): void {
     }
 }
 
-/** Clears the compiled project from require's cache, so the inline program evaluates afresh on every run. */
+/**
+ * The stack program as the CLI loads it: Pulumi.yaml's `main`, scripts/pulumi-main.js, which
+ * transpiles the sources with esbuild (scripts/ts.js). So the engine deploys the very Lambda code
+ * `pulumi up` deploys (tsc's build/ output would serialize to different text). The project's
+ * modules leave require's cache first, so the program evaluates afresh on every run; its
+ * dependencies stay loaded, as they would in one language host process.
+ */
 function freshProgram(): Record<string, unknown> {
-    const testRoot = path.join(BUILD_ROOT, "test") + path.sep;
+    const dependencies = [path.join(REPO_ROOT, "node_modules"), BUILD_ROOT].map((d) => d + path.sep);
     for (const file of Object.keys(require.cache)) {
-        if (file.startsWith(BUILD_ROOT + path.sep) && !file.startsWith(testRoot)) delete require.cache[file];
+        if (file.startsWith(REPO_ROOT + path.sep) && !dependencies.some((d) => file.startsWith(d))) delete require.cache[file];
     }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(path.join(BUILD_ROOT, "index.js")) as Record<string, unknown>;
+    return require(path.join(REPO_ROOT, "scripts", "pulumi-main.js")) as Record<string, unknown>;
 }
 
 export interface World {
