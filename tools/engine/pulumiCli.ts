@@ -13,8 +13,19 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-/** The wrapper Go module that pins the CLI's release (go.mod + go.sum are the reviewable record). */
-export const WRAPPER_MODULE_DIR = path.resolve(__dirname, "..", "..", "..", "tools", "engine", "cli");
+/**
+ * The wrapper Go module that pins the CLI's release (go.mod + go.sum are the reviewable record),
+ * found from this file whether it runs from source (tools/engine) or compiled (build/tools/engine).
+ */
+export const WRAPPER_MODULE_DIR = wrapperModuleDir(__dirname);
+
+function wrapperModuleDir(start: string): string {
+    for (let dir = start; ; dir = path.dirname(dir)) {
+        const candidate = path.join(dir, "tools", "engine", "cli");
+        if (fs.existsSync(path.join(candidate, "go.mod"))) return candidate;
+        if (path.dirname(dir) === dir) throw new Error(`tools/engine/cli/go.mod not found above ${start}`);
+    }
+}
 const CLI_PACKAGE = "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi";
 /** Where the CLI reads its own version; the Automation API refuses a CLI that reports none. */
 const VERSION_VARIABLE = "github.com/pulumi/pulumi/sdk/v3/go/common/version.Version";

@@ -4,7 +4,8 @@
  * terraform-provider-aws internal/service/s3/object.go:
  *  - Read sends HeadObject and never reads the body back: `content` stays what state held;
  *  - Update uploads again only when an input of `hasObjectContentChanges` differs, else changes tags;
- *  - Delete removes every version of the key (`deleteAllObjectVersions`) on a versioned bucket.
+ *  - Delete removes every version of the key (`deleteAllObjectVersions`) on a versioned bucket;
+ *  - the id is `<bucket>/<key>` (`createObjectImportID`), and an import takes it with or without `s3://`.
  */
 import {
     DeleteObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type PutObjectCommandInput,
@@ -58,14 +59,24 @@ async function upload(ctx: DoubleContext, inputs: Props): Promise<Props> {
     };
 }
 
+/** object.go `objectImportID.Parse`: `[s3://]<bucket>/<key>`. */
+export function parseObjectId(id: string): { bucket: string; key: string } {
+    const rest = id.replace(/^s3:\/\//, "");
+    const slash = rest.indexOf("/");
+    if (slash < 0) throw new Error(`id "${id}" should be in the format <bucket>/<key> or s3://<bucket>/<key>`);
+    return { bucket: rest.slice(0, slash), key: rest.slice(slash + 1) };
+}
+
 /** What HeadObject says now, over what state held (`content` is never read back). */
-async function head(ctx: DoubleContext, outs: Props): Promise<Props | undefined> {
-    const Bucket = requireStr(outs, "bucket");
-    const Key = requireStr(outs, "key");
+async function head(ctx: DoubleContext, id: string, outs: Props): Promise<Props | undefined> {
+    const { bucket: Bucket, key: Key } = parseObjectId(id);
     try {
         const live = await ctx.s3.send(new HeadObjectCommand({ Bucket, Key }));
         return {
             ...outs,
+            bucket: Bucket,
+            key: Key,
+            arn: `arn:${ctx.partition()}:s3:::${Bucket}/${Key}`,
             etag: unquote(live.ETag),
             versionId: live.VersionId ?? "",
             contentType: live.ContentType,
@@ -92,10 +103,10 @@ async function deleteAllVersions(ctx: DoubleContext, Bucket: string, Key: string
 export const s3ObjectModel: ResourceModel = {
     async create(ctx, inputs) {
         const outs = await upload(ctx, inputs);
-        return { id: requireStr(inputs, "key"), outs };
+        return { id: `${requireStr(inputs, "bucket")}/${requireStr(inputs, "key")}`, outs };
     },
-    read(ctx, _id, outs) {
-        return head(ctx, outs);
+    read(ctx, id, outs) {
+        return head(ctx, id, outs);
     },
     async update(ctx, _id, olds, news) {
         const reupload = REUPLOAD_INPUTS.some((k) => news[k] !== undefined && !isDeepStrictEqual(olds[k], news[k]));

@@ -1,0 +1,165 @@
+// Faults on the real engine: a first `pulumi up` while CodeArtifact denies the role, and an `up`
+// killed part-way, each recovered exactly as the README's "If `pulumi up` fails or is interrupted"
+// says.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { after, afterEach, beforeEach, describe, it } from "node:test";
+import { S3Client } from "@aws-sdk/client-s3";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { DEFAULT_DOUBLE_TOKEN } from "../support/codeartifactDouble";
+import { runProcess } from "../support/process";
+import { BOOTSTRAP_CONTENT } from "../../lib/component";
+import { assertIndexUrl, childOps, objectText, pendingOperations, putObjectText, stateResources, up } from "./support/observe";
+import { STACK_BUCKETS, startWorld, type World } from "./support/world";
+
+const BUCKET = STACK_BUCKETS.dev;
+const TOKEN_KEY = "dags/codeartifact.txt";
+const COMPONENT = "mwaa-codeartifact-dev";
+const EXISTING_REQUIREMENTS = "apache-airflow-providers-amazon\nold-package==1.0\n";
+const DENIAL = {
+    operation: "GetAuthorizationToken", status: 403, errorType: "AccessDeniedException", times: Infinity,
+    message: "User: arn:aws:sts::111122223333:assumed-role/mwaa-codeartifact-dev-role/fn is not authorized to perform: codeartifact:GetAuthorizationToken",
+} as const;
+
+function s3Client(world: World): S3Client {
+    return new S3Client({ endpoint: world.s3.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, forcePathStyle: true });
+}
+
+/** The README's commands, run as a user runs them: the CLI in the project folder with the stack's environment. */
+async function pulumiCommand(world: World, args: string[]): Promise<string> {
+    const cli = path.join(world.dir, "cli", "bin", "pulumi");
+    const run = await runProcess(cli, [...args, "--stack", "dev", "--non-interactive"], {
+        cwd: world.projectDir, env: { ...process.env, ...world.env }, timeoutMs: 120_000,
+    });
+    assert.equal(run.code, 0, `pulumi ${args.join(" ")}: ${run.stdout}${run.stderr}`);
+    return run.stdout;
+}
+
+describe("engine: the first up while CodeArtifact denies the role", { timeout: 300_000 }, () => {
+    let world: World;
+    let s3: S3Client;
+    beforeEach(async () => {
+        world = await startWorld();
+        s3 = s3Client(world);
+    });
+    afterEach(async () => {
+        s3.destroy();
+        await world.close();
+    });
+
+    it("fails with the function's message, leaves the existing requirements.txt alone, and the next up converges", async () => {
+        await putObjectText(s3, BUCKET, "requirements.txt", EXISTING_REQUIREMENTS);
+        world.codeartifact.setBehavior({ faults: [DENIAL] });
+        const stack: Stack = await world.stack("dev");
+
+        const failure = await up(stack).then(() => undefined, (err: Error) => err.message);
+        assert.ok(failure, "the up failed");
+        assert.match(failure, /lambda function \(mwaa-codeartifact-dev-function-[0-9a-f]{7}\) returned error/);
+        assert.match(failure, /missing permission codeartifact:GetAuthorizationToken/);
+        assert.match(failure, /still denied after \d+ attempts over 1[12]\d s of waiting for IAM propagation/);
+        assert.equal(await objectText(s3, BUCKET, "requirements.txt"), EXISTING_REQUIREMENTS);
+        assert.equal(world.s3.versions(BUCKET, "requirements.txt").length, 1);
+        assert.equal(await objectText(s3, BUCKET, TOKEN_KEY), BOOTSTRAP_CONTENT, "the token file holds only the placeholder");
+        const created = stateResources(world, "dev").map((r) => r.urn.split("::").pop());
+        assert.ok(!created.includes(`${COMPONENT}-requirements`) && !created.includes(`${COMPONENT}-first-refresh`));
+
+        world.codeartifact.setBehavior({ faults: [] });
+        const fixed = await up(stack);
+        assert.deepEqual(Object.fromEntries(Object.entries(childOps(fixed.plan, COMPONENT)).filter(([, op]) => op !== "same")),
+            { "first-refresh": "create", requirements: "create", "token-stale": "create" });
+        assertIndexUrl(await objectText(s3, BUCKET, TOKEN_KEY), DEFAULT_DOUBLE_TOKEN);
+        assert.match(await objectText(s3, BUCKET, "requirements.txt"), /^-r \/usr\/local\/airflow\/dags\/codeartifact.txt\n/);
+        assert.equal(world.s3.versions(BUCKET, "requirements.txt").at(-1)?.body?.toString(), EXISTING_REQUIREMENTS, "the old file is kept as a version");
+    });
+});
+
+/** Processes running this world's CLI with `pulumi up`. */
+function runningUps(world: World): number[] {
+    const cli = path.join(world.dir, "cli", "bin", "pulumi");
+    return fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
+        try {
+            return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith(`${cli}\0up\0`);
+        } catch {
+            return false;
+        }
+    });
+}
+
+interface CloudFile {
+    resources: Record<string, Record<string, Record<string, unknown>>>;
+}
+
+function readCloud(world: World): CloudFile {
+    return JSON.parse(fs.readFileSync(path.join(world.cloudDir, "cloud.json"), "utf8")) as CloudFile;
+}
+
+/** What `aws ... delete` does by hand: removes a resource from the double's cloud. */
+function deleteInAws(world: World, type: string, id: string): void {
+    const cloud = readCloud(world);
+    delete cloud.resources[type]?.[id];
+    fs.writeFileSync(path.join(world.cloudDir, "cloud.json"), JSON.stringify(cloud));
+    if (type === "aws:lambda/function:Function") fs.rmSync(path.join(world.cloudDir, "functions", id), { recursive: true, force: true });
+}
+
+/** The state file, put back from the copy the CLI keeps beside it when the kill cut it short. */
+function restoreStateIfCut(world: World): boolean {
+    const file = path.join(world.backendDir, ".pulumi", "stacks", "mwaa-codeartifact-token", "dev.json");
+    try {
+        JSON.parse(fs.readFileSync(file, "utf8"));
+        return false;
+    } catch {
+        fs.copyFileSync(`${file}.bak`, file);
+        return true;
+    }
+}
+
+describe("engine: an up killed part-way, recovered as the README says", { timeout: 300_000 }, () => {
+    let world: World;
+    let s3: S3Client;
+    after(async () => {
+        s3?.destroy();
+        await world?.close();
+    });
+
+    it("cancel, drop the pending creates, up, delete what was left behind: converges with a valid token file", async (t) => {
+        world = await startWorld();
+        s3 = s3Client(world);
+        const stack = await world.stack("dev");
+        let killed = 0;
+        await assert.rejects(stack.up({
+            onEvent: (event) => {
+                if (killed === 0 && event.resOutputsEvent?.metadata.type === "aws:lambda/function:Function") {
+                    for (const pid of runningUps(world)) process.kill(pid, "SIGKILL");
+                    killed += 1;
+                }
+            },
+        }), /SIGKILL/);
+        await assert.rejects(stack.up(), /locked/, "the killed run's lock is still there");
+
+        // The README's steps, word for word.
+        await pulumiCommand(world, ["cancel", "--yes"]);
+        const cut = restoreStateIfCut(world);
+        const pending = pendingOperations(world, "dev") as { resource: { urn: string } }[];
+        assert.ok(stateResources(world, "dev").length < 15, "the killed up did not finish");
+        await pulumiCommand(world, ["refresh", "--yes", "--clear-pending-creates"]);
+        assert.deepEqual(pendingOperations(world, "dev"), []);
+        const recovered = await up(stack);
+        const ids = await pulumiCommand(world, ["stack", "--show-ids"]);
+        const leftovers: string[] = [];
+        for (const [type, byId] of Object.entries(readCloud(world).resources)) {
+            for (const id of Object.keys(byId).filter((i) => i.includes("mwaa-codeartifact-dev-") && !ids.includes(i))) {
+                leftovers.push(id);
+                deleteInAws(world, type, id);
+            }
+        }
+        t.diagnostic(`killed with pending: ${pending.map((op) => op.resource.urn.split("::").pop()).join(", ") || "none"}; ` +
+            `state file cut short: ${cut}; left behind and deleted: ${leftovers.join(", ") || "none"}`);
+
+        assert.equal(Object.values(recovered.result.summary.resourceChanges ?? {}).reduce((a, b) => a + b, 0), 15);
+        assertIndexUrl(await objectText(s3, BUCKET, TOKEN_KEY), DEFAULT_DOUBLE_TOKEN);
+        assert.match(await objectText(s3, BUCKET, "requirements.txt"), /^-r \/usr\/local\/airflow\/dags\/codeartifact.txt\n/);
+        const live = Object.values(readCloud(world).resources).flatMap((byId) => Object.keys(byId)).filter((id) => id.includes("mwaa-codeartifact-dev-"));
+        assert.deepEqual(live.filter((id) => !ids.includes(id)), [], "every resource AWS has is in the state");
+    });
+});
