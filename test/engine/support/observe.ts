@@ -53,13 +53,18 @@ export async function preview(stack: Stack, opts: { refresh?: boolean; expectNoC
  */
 export function childOps(plan: Plan, component: string): Record<string, string> {
     const ops: Record<string, string> = {};
-    for (const [name, list] of plan) {
-        const planned = list.filter((op) => op !== "refresh");
-        // A replacement is reported in three steps (create-replacement, replace, delete-replaced).
-        const summary = planned.includes("replace") ? "replace" : [...new Set(planned)].join(",");
-        if (name.startsWith(`${component}-`) && planned.length > 0) ops[name.slice(component.length + 1)] = summary;
+    for (const name of plan.keys()) {
+        const summary = opOf(plan, name);
+        if (name.startsWith(`${component}-`) && summary !== undefined) ops[name.slice(component.length + 1)] = summary;
     }
     return ops;
+}
+
+/** One resource's operation, refresh steps aside; a replacement's three steps read as "replace". */
+export function opOf(plan: Plan, name: string): string | undefined {
+    const planned = (plan.get(name) ?? []).filter((op) => op !== "refresh");
+    if (planned.length === 0) return undefined;
+    return planned.includes("replace") ? "replace" : [...new Set(planned)].join(",");
 }
 
 /** The children whose operation is not "same". */

@@ -72,6 +72,8 @@ export interface World {
     readonly env: Record<string, string>;
     /** Selects or creates a stack of the project in the scratch folder, running the stack program inline. */
     stack(name: string): Promise<Stack>;
+    /** The same, running another inline program (with the project's configuration). */
+    stackWithProgram(name: string, program: () => Promise<Record<string, unknown> | void>): Promise<Stack>;
     /** Writes a stack file into the scratch project. */
     writeStackFile(stack: string, yamlText: string): void;
     /**
@@ -143,11 +145,12 @@ export async function startWorld(): Promise<World> {
     const ca = await startCodeArtifactDouble();
     const env = cliEnvironment({ dir, binDir, cloudDir, backendDir, s3, ca });
     const pulumiCommand = await PulumiCommand.get({ root: cliRoot(dir) });
+    const options = { workDir: projectDir, pulumiHome: env.PULUMI_HOME, envVars: env, pulumiCommand, secretsProvider: "passphrase" };
     return {
         dir, projectDir, cloudDir, backendDir, s3, codeartifact: ca, env,
         stack: (stackName) => LocalWorkspace.createOrSelectStack(
-            { stackName, projectName: PROJECT, program: () => Promise.resolve(freshProgram()) },
-            { workDir: projectDir, pulumiHome: env.PULUMI_HOME, envVars: env, pulumiCommand, secretsProvider: "passphrase" }),
+            { stackName, projectName: PROJECT, program: () => Promise.resolve(freshProgram()) }, options),
+        stackWithProgram: (stackName, program) => LocalWorkspace.createOrSelectStack({ stackName, projectName: PROJECT, program }, options),
         writeStackFile: (stack, yamlText) => fs.writeFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), yamlText),
         editStackConfig: (stack, changes) => editStackFile(path.join(projectDir, `Pulumi.${stack}.yaml`), changes),
         async close() {
