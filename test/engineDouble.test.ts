@@ -1,0 +1,136 @@
+// The engine suite's building blocks that need no CLI: the aws double's pure decisions (what forces
+// replacement, what a refresh reports as inputs, autonaming, object ids, the output schema) and the
+// CLI finder's rules. Fast and Node-only, so they run in `npm test`.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import { doubleProvider, parseUrn, refreshedInputs, replacedProperties } from "./engine/aws/provider";
+import { FORCE_NEW } from "./engine/aws/providerFacts";
+import { outputProperties, withEveryOutput } from "./engine/aws/schema";
+import { parseObjectId } from "./engine/aws/s3Object";
+import { archiveFiles, secret, unwrapSecrets } from "./engine/aws/wire";
+import type { DoubleContext } from "./engine/aws/context";
+import { compareVersions, findPulumiCli, pinnedVersion, PulumiCliUnavailable } from "../tools/engine/pulumiCli";
+
+const OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2";
+const FUNCTION_URN = "urn:pulumi:dev::proj::mwaa-codeartifact:index:CodeArtifactTokenRefresher$aws:lambda/function:Function::mwaa-codeartifact-dev-function";
+
+function provider(): ReturnType<typeof doubleProvider> {
+    return doubleProvider({
+        version: "7.48.0", context: {} as DoubleContext, readInputs: () => undefined,
+        invoke: () => ({}),
+    });
+}
+
+describe("aws double: replacement", () => {
+    it("reports a changed ForceNew property, and only those the provider lists", () => {
+        assert.deepEqual(replacedProperties(OBJECT, { bucket: "b", key: "k", content: "x" }, { bucket: "b", key: "k2", content: "y" }), ["key"]);
+        assert.deepEqual(replacedProperties(OBJECT, { bucket: "b", key: "k" }, { bucket: "b", key: "k", content: "new" }), []);
+        assert.deepEqual(replacedProperties("aws:cloudwatch/logGroup:LogGroup", { name: "a", retentionInDays: 7 }, { name: "a", retentionInDays: 30 }), []);
+    });
+
+    it("counts an unknown new value as a change and ignores a property the program does not set", () => {
+        assert.deepEqual(replacedProperties(OBJECT, { bucket: "b", key: "k" }, { bucket: unknownValue, key: "k" }), ["bucket"]);
+        assert.deepEqual(replacedProperties("aws:lambda/permission:Permission", { statementId: "generated", action: "x" }, { action: "x" }), []);
+    });
+
+    it("compares secrets by their values", () => {
+        assert.deepEqual(replacedProperties(OBJECT, { bucket: secret("b"), key: "k" }, { bucket: "b", key: "k" }), []);
+    });
+
+    it("every ForceNew fact names its source in terraform-provider-aws", () => {
+        for (const facts of Object.values(FORCE_NEW)) for (const f of facts) assert.match(f.source, /^terraform-provider-aws internal\/service\/\S+\.go/);
+    });
+});
+
+describe("aws double: refresh and naming", () => {
+    it("refreshed inputs keep the old keys, with live values where AWS reports them", () => {
+        fc.assert(fc.property(fc.dictionary(fc.string(), fc.string()), fc.dictionary(fc.string(), fc.string()), (oldInputs, live) => {
+            const refreshed = refreshedInputs(oldInputs, live);
+            assert.deepEqual(Object.keys(refreshed).sort(), Object.keys(oldInputs).sort());
+            for (const k of Object.keys(oldInputs)) assert.equal(refreshed[k], k in live && k !== "__defaults" ? live[k] : oldInputs[k]);
+        }));
+    });
+
+    it("autonames as <logical name>-<7 hex>, keeps the name on update, and refuses one over the limit with the bridge's message", async () => {
+        const p = provider();
+        const created = (await p.check!(FUNCTION_URN, undefined, {})).inputs as Record<string, unknown>;
+        assert.match(String(created.name), /^mwaa-codeartifact-dev-function-[0-9a-f]{7}$/);
+        const updated = (await p.check!(FUNCTION_URN, created, { memorySize: 512 })).inputs as Record<string, unknown>;
+        assert.equal(updated.name, created.name);
+        const long = `${FUNCTION_URN.split("::").slice(0, 3).join("::")}::${"x".repeat(57)}`;
+        assert.deepEqual((await p.check!(long, undefined, {})).failures, [{ property: "name", reason: `name '${"x".repeat(57)}-' plus 7 random chars is longer than maximum length 64` }]);
+    });
+
+    it("parses URNs of nested resources", () => {
+        assert.deepEqual(parseUrn(FUNCTION_URN), { type: "aws:lambda/function:Function", name: "mwaa-codeartifact-dev-function" });
+    });
+
+    it("object ids are <bucket>/<key>, with or without s3://, and anything else is refused with the provider's message", () => {
+        assert.deepEqual(parseObjectId("bkt/dags/codeartifact.txt"), { bucket: "bkt", key: "dags/codeartifact.txt" });
+        assert.deepEqual(parseObjectId("s3://bkt/requirements.txt"), { bucket: "bkt", key: "requirements.txt" });
+        assert.throws(() => parseObjectId("requirements.txt"), /should be in the format <bucket>\/<key> or s3:\/\/<bucket>\/<key>/);
+    });
+
+    it("reports every output property the installed @pulumi/aws declares, null when unset", () => {
+        const names = outputProperties("aws:lambda/function:Function");
+        for (const n of ["arn", "codeSha256", "layers", "vpcConfig", "kmsKeyArn", "environment"]) assert.ok(names.includes(n), n);
+        const complete = withEveryOutput("aws:lambda/function:Function", { arn: "a" });
+        assert.equal(complete.arn, "a");
+        assert.equal(complete.layers, null);
+        assert.throws(() => outputProperties("kubernetes:core/v1:Pod"), /not an aws resource type/);
+    });
+
+    it("takes the program's code archive apart, and refuses what it does not model", () => {
+        const sig = "4dabf18193072939515e22adb298388d";
+        const archive = { [sig]: "0def7320c3a5731c473e5ecbe6d01bc7", assets: { "__index.js": { [sig]: "c44067f5952c0a294b673a41bacd8c17", text: "x" } } };
+        assert.deepEqual(archiveFiles(archive), { "__index.js": "x" });
+        assert.throws(() => archiveFiles({ [sig]: "0def7320c3a5731c473e5ecbe6d01bc7", path: "/tmp/a.zip" }), /only AssetArchives of StringAssets/);
+        assert.throws(() => archiveFiles("text"), /expected an archive/);
+        assert.deepEqual(unwrapSecrets({ a: secret({ b: secret("c") }) }), { a: { b: "c" } });
+    });
+});
+
+describe("the Pulumi CLI finder", () => {
+    it("compares release versions numerically", () => {
+        assert.equal(compareVersions("3.274.1", "3.99.0"), 1);
+        assert.equal(compareVersions("v3.248.0", "3.248.0"), 0);
+        assert.equal(compareVersions("3.248.0-alpha.1", "3.249.0"), -1);
+    });
+
+    it("reads the pinned release from the wrapper module's go.mod", () => {
+        assert.match(pinnedVersion(), /^3\.\d+\.\d+$/);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gomod-"));
+        fs.writeFileSync(path.join(dir, "go.mod"), "module x\n\ngo 1.26\n");
+        assert.throws(() => pinnedVersion(dir), /does not require github.com\/pulumi\/pulumi\/pkg\/v3 at a release version/);
+        fs.rmSync(dir, { recursive: true });
+    });
+
+    it("with no pulumi, no cached build and no go, says what to install", () => {
+        const empty = fs.mkdtempSync(path.join(os.tmpdir(), "nopath-"));
+        try {
+            assert.throws(() => findPulumiCli({ env: { PATH: empty, MWAA_ENGINE_CACHE: empty } }), (err: Error) => {
+                assert.ok(err instanceof PulumiCliUnavailable);
+                assert.match(err.message, /need the Pulumi CLI \d+\.\d+\.\d+ or newer \(no `pulumi` on PATH\)/);
+                assert.match(err.message, /install Go 1\.26\+ so that v3\.\d+\.\d+ is built from .*tools\/engine\/cli/);
+                return true;
+            });
+        } finally {
+            fs.rmSync(empty, { recursive: true });
+        }
+    });
+
+    it("refuses a pulumi on PATH that is too old and says which version it reports", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oldcli-"));
+        try {
+            fs.writeFileSync(path.join(dir, "pulumi"), "#!/bin/sh\necho v3.1.0\n", { mode: 0o755 });
+            assert.throws(() => findPulumiCli({ env: { PATH: dir, MWAA_ENGINE_CACHE: dir } }), /reports 3\.1\.0\)/);
+        } finally {
+            fs.rmSync(dir, { recursive: true });
+        }
+    });
+});
