@@ -98,9 +98,21 @@ function cliRoot(dir: string): string {
     return root;
 }
 
+/** Outside a git checkout: every file but dependencies, outputs and dot-folders. */
+function projectFiles(dir = REPO_ROOT, prefix = ""): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true })
+        .filter((e) => !e.name.startsWith(".") && !["node_modules", "build", "dist"].includes(e.name))
+        .flatMap((e) => e.isDirectory() ? projectFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]);
+}
+
 /** The project's own files (what git tracks, as a fresh clone has them) beside the installed node_modules. */
 function copyProject(projectDir: string): void {
-    const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: REPO_ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
+    let tracked: string[];
+    try {
+        tracked = execFileSync("git", ["ls-files", "-z"], { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).split("\0").filter(Boolean);
+    } catch {
+        tracked = projectFiles();
+    }
     for (const file of tracked) {
         const source = path.join(REPO_ROOT, file);
         if (!fs.existsSync(source)) continue;
