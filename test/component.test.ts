@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ACCOUNT, installMocks, valueOf } from "./support/pulumiTesting";
 import { BASE, BUCKET, CHILD_TYPES, type Deployed, deployer, dependsOnUrns } from "./support/deploy";
 import {
-    BOOTSTRAP_CONTENT, CodeArtifactTokenRefresher, PREVIOUS_REFRESHER_TYPE, REFRESHER_TYPE, renderRequirements, s3Etag,
+    BOOTSTRAP_CONTENT, CodeArtifactTokenRefresher, PREVIOUS_REFRESHER_TYPE, REFRESHER_TYPE, renderRequirements, s3Etag, serializeHandler,
 } from "../lib/component";
 import { functionTimeoutSeconds } from "../functions/limits";
 import { ENV } from "../functions/refresh";
@@ -267,4 +267,18 @@ test("only the three known data sources are read, and an unknown one fails loudl
         "aws:index/getRegion:getRegion",
     ]);
     assert.throws(() => mocks.call({ token: "aws:s3/getBucket:getBucket", inputs: {} }), /unmocked invoke aws:s3\/getBucket:getBucket/);
+});
+
+test("every refresher in a program shares one serialization of the handler, so their code is the same text", async () => {
+    assert.equal(serializeHandler(), serializeHandler(), "one serialization per process");
+    const first = await deploy({ bucket: "airflow-a" });
+    const second = await deploy({ bucket: "airflow-b" });
+    const code = async (d: Deployed): Promise<string> => {
+        const assets = await (d.one("aws:lambda/function:Function").inputs.code as pulumi.asset.AssetArchive).assets;
+        return (assets["__index.js"] as pulumi.asset.StringAsset).text;
+    };
+    assert.equal(await code(first), await code(second));
+    assert.match(await code(first), /exports\.handler/);
+    const variables = (d: Deployed) => (d.one("aws:lambda/function:Function").inputs.environment as { variables: Record<string, string> }).variables;
+    assert.notEqual(variables(first)[ENV.bucket], variables(second)[ENV.bucket], "each keeps its own settings");
 });

@@ -56,6 +56,10 @@ const RUNNER = path.join(REPO_ROOT, "scripts", "ts.js");
 const PREVIEW_SCRIPT = path.join(REPO_ROOT, "tools", "preview", "preview.ts");
 const STATUS_SCRIPT = path.join(REPO_ROOT, "tools", "operate", "status.ts");
 const REFRESH_SCRIPT_TS = path.join(REPO_ROOT, "tools", "operate", "refresh.ts");
+/** Evaluates a program of N refreshers under mocks and reports its evaluation time. */
+const MANY_SCRIPT = path.join(REPO_ROOT, "tools", "bench", "manyRefreshers.ts");
+/** The refresher counts compared: one environment, and a platform team's many. */
+const MANY_COUNTS = [1, 50] as const;
 /** The program whose edit precedes every timed command run. */
 const PROGRAM_TS = path.join(REPO_ROOT, "index.ts");
 /** Prefix of the one stdout line a child reports its numbers on (the handler prints EMF lines too). */
@@ -615,6 +619,10 @@ function processTasks(env: NodeJS.ProcessEnv, awsEnv: NodeJS.ProcessEnv, program
         // ts-node 7 caches its output on disk; without the cache this is what the first `pulumi up`
         // after a code change paid while Pulumi.yaml said typescript: true.
         { key: "cliTsNode", run: () => timedProcess("CLI path, ts-node", [CLI_HOST, REPO_ROOT, STACK, "--typescript"], { ...env, TS_NODE_CACHE: "false" }) },
+        ...MANY_COUNTS.map((count) => ({
+            key: `many${count}`,
+            run: async () => resultOf<{ ms: number }>(`${count} refreshers child`, await runNode([RUNNER, MANY_SCRIPT, String(count)], { cwd: REPO_ROOT, env })).ms,
+        })),
         {
             key: "breakdown",
             run: async () => {
@@ -668,6 +676,17 @@ function processRows(times: ReadonlyMap<string, number[]>, breakdowns: readonly 
         timedRow("Breakdown: computeCodePaths (avoided)", pick("codePathsDefaultMs"), "what CallbackFunction's node_modules walk would add; the component skips it"),
         valueRow("Breakdown: rest of preview dev", formatMs(median(dev) - explained),
             "derived, noisy: median preview - (startup + esbuild + both requires + serializeFunction); mocks, program, lambdaPackage, output"),
+        ...manyRows(times),
+    ];
+}
+
+/** One program declaring 1, then 50 refreshers: the handler is serialized once per program. */
+function manyRows(times: ReadonlyMap<string, number[]>): Row[] {
+    const [one, many] = MANY_COUNTS.map((count) => times.get(`many${count}`)!);
+    return [
+        timedRow(`${MANY_COUNTS[0]} refresher, evaluation`, one, "tools/bench/manyRefreshers.ts: constructors to last registration, under mocks"),
+        timedRow(`${MANY_COUNTS[1]} refreshers, evaluation`, many, "50 buckets, one handler serialization for all"),
+        valueRow(`  ratio ${MANY_COUNTS[1]} / ${MANY_COUNTS[0]}`, formatRatio(median(many) / median(one)), "ratio of medians; was 12x with a serialization per refresher"),
     ];
 }
 
