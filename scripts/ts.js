@@ -18,8 +18,8 @@ const fs = require("node:fs");
 const path = require("node:path");
 const Module = require("node:module");
 
-/** Folders never transpiled up front: dependencies, outputs, tests (loaded on demand). */
-const SKIPPED_DIRS = new Set(["node_modules", "build", "test"]);
+/** Folders never transpiled up front: dependencies, outputs, tests and examples (loaded on demand). */
+const SKIPPED_DIRS = new Set(["node_modules", "build", "test", "examples"]);
 
 const OPTIONS = {
     format: "cjs",

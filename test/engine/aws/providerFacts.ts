@@ -233,6 +233,16 @@ export const AUTONAMED: Readonly<Record<string, { readonly property: string; rea
         maxLength: 255,
         source: "pulumi-aws provider/resource_overrides.go aws_cloudwatch_metric_alarm: \"alarm_name\": tfbridge.AutoName(\"name\", 255, \"-\")",
     },
+    "aws:s3/bucket:Bucket": {
+        property: "bucket",
+        maxLength: 63,
+        source: "pulumi-aws provider/resource_overrides.go aws_s3_bucket: AutoNameWithCustomOptions(\"bucket\", {Separator \"-\", Maxlen 63, Randlen 7, Transform strings.ToLower})",
+    },
+    "aws:mwaa/environment:Environment": {
+        property: "name",
+        maxLength: 255,
+        source: "pulumi-aws provider/autonaming.go setAutonaming: every resource with an input `name` and no override gets AutoName(\"name\", 255, \"-\")",
+    },
     "aws:sns/topic:Topic": {
         property: "name",
         maxLength: 80,

@@ -53,12 +53,43 @@ export function scrubAwsEnvironment(): void {
  * dependencies stay loaded, as they would in one language host process.
  */
 function freshProgram(): Record<string, unknown> {
+    forgetProject();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(path.join(REPO_ROOT, "scripts", "pulumi-main.js")) as Record<string, unknown>;
+}
+
+/** Removes the project's own modules from require's cache; dependencies stay loaded. */
+function forgetProject(): void {
     const dependencies = [path.join(REPO_ROOT, "node_modules"), BUILD_ROOT].map((d) => d + path.sep);
     for (const file of Object.keys(require.cache)) {
         if (file.startsWith(REPO_ROOT + path.sep) && !dependencies.some((d) => file.startsWith(d))) delete require.cache[file];
     }
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(path.join(REPO_ROOT, "scripts", "pulumi-main.js")) as Record<string, unknown>;
+}
+
+interface Resolver {
+    _resolveFilename(request: string, ...rest: unknown[]): string;
+}
+
+/**
+ * An example program as a user's project runs it, with `mwaa-codeartifact-token` (the npm package
+ * its users install) resolved to this repository's library, transpiled by scripts/ts.js.
+ */
+export function exampleProgram(exampleDir: string): () => Promise<Record<string, unknown>> {
+    return () => {
+        forgetProject();
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const Module = require("node:module") as unknown as Resolver;
+        const resolve = Module._resolveFilename.bind(Module);
+        Module._resolveFilename = (request, ...rest) => resolve(request === "mwaa-codeartifact-token" ? path.join(REPO_ROOT, "lib", "index.ts") : request, ...rest);
+        try {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            (require(path.join(REPO_ROOT, "scripts", "ts.js")) as { register(root: string): number }).register(REPO_ROOT);
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            return Promise.resolve(require(path.join(exampleDir, "index.ts")) as Record<string, unknown>);
+        } finally {
+            Module._resolveFilename = resolve;
+        }
+    };
 }
 
 export interface World {
@@ -74,6 +105,8 @@ export interface World {
     stack(name: string): Promise<Stack>;
     /** The same, running another inline program (with the project's configuration). */
     stackWithProgram(name: string, program: () => Promise<Record<string, unknown> | void>): Promise<Stack>;
+    /** A stack of another project of the scratch copy (an example), in its folder, running `program`. */
+    stackOf(project: { dir: string; name: string }, stackName: string, program: () => Promise<Record<string, unknown>>): Promise<Stack>;
     /** Writes a stack file into the scratch project. */
     writeStackFile(stack: string, yamlText: string): void;
     /**
@@ -109,7 +142,7 @@ function projectFiles(dir = REPO_ROOT, prefix = ""): string[] {
 function copyProject(projectDir: string): void {
     let tracked: string[];
     try {
-        tracked = execFileSync("git", ["ls-files", "-z"], { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).split("\0").filter(Boolean);
+        tracked = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).split("\0").filter(Boolean);
     } catch {
         tracked = projectFiles();
     }
@@ -163,6 +196,8 @@ export async function startWorld(): Promise<World> {
         stack: (stackName) => LocalWorkspace.createOrSelectStack(
             { stackName, projectName: PROJECT, program: () => Promise.resolve(freshProgram()) }, options),
         stackWithProgram: (stackName, program) => LocalWorkspace.createOrSelectStack({ stackName, projectName: PROJECT, program }, options),
+        stackOf: (project, stackName, program) =>
+            LocalWorkspace.createOrSelectStack({ stackName, projectName: project.name, program }, { ...options, workDir: project.dir }),
         writeStackFile: (stack, yamlText) => fs.writeFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), yamlText),
         editStackConfig: (stack, changes) => editStackFile(path.join(projectDir, `Pulumi.${stack}.yaml`), changes),
         async close() {
