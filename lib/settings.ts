@@ -332,10 +332,11 @@ function parseInteger(text: string): number | undefined {
     return Number.isSafeInteger(n) ? n : undefined;
 }
 
-function closestKey(key: string): string | undefined {
+/** The candidate a mistyped key most likely meant (at most 3 edits away), if any. */
+export function closestKey(key: string, candidates: readonly string[] = CONFIG_KEYS): string | undefined {
     const lower = key.toLowerCase();
     let best: { key: string; distance: number } | undefined;
-    for (const candidate of CONFIG_KEYS) {
+    for (const candidate of candidates) {
         const d = levenshtein(lower, candidate.toLowerCase());
         if (d <= 3 && (!best || d < best.distance)) best = { key: candidate, distance: d };
     }

@@ -216,6 +216,19 @@ test("invalid config: exit 2, every bad key named on stderr, no stack trace", T,
     assert.equal(run.stderr.match(/Invalid configuration/g)?.length, 1, "reported once");
 });
 
+test("a required key that looks missing because of a typo or another project's namespace is named in the same message", T, async () => {
+    const dir = tempProject({
+        typo: "config:\n  aws:region: us-east-1\n  mwaa-codeartifact:bucket: airflow-test\n  domain: your-domain\n  repositry: your_repo\n  tokenDurationSeconds: 3600\n",
+    });
+    const run = await preview(["--cwd", dir, "--stack", "typo"]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /Stack 'typo' is missing configuration values 'bucket' and 'repository'/);
+    assert.match(run.stderr, /- 'repositry' is set but not declared in Pulumi.yaml \(did you mean 'repository'\?\)/);
+    assert.match(run.stderr, new RegExp(`- 'mwaa-codeartifact:bucket' has the namespace 'mwaa-codeartifact', but this project is '${PROJECT}': write it as 'bucket'`));
+    assert.doesNotMatch(run.stderr, /tokenDurationSeconds|aws:region/, "keys that are fine are not mentioned");
+    assert.doesNotMatch(run.stderr, STACK_TRACE_LINE);
+});
+
 test("config the Pulumi CLI itself refuses: exit 2 with the CLI's message", T, async () => {
     const dir = tempProject({
         missing: "config:\n  aws:region: us-east-1\n  domain: your-domain\n",

@@ -31,6 +31,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { closestKey } from "../lib/settings";
 
 export interface StackConfig {
     /** Project name from Pulumi.yaml: the default config namespace. */
@@ -452,8 +453,31 @@ function addProjectFallbacks(values: Map<string, Resolved>, project: ProjectFile
         }
     }
     if (missing.length > 0) {
-        throw new StackConfigError(`Stack '${shortName}' is missing configuration ${missing.length === 1 ? "value" : "values"} ${formatMissing(missing)}`);
+        const hints = misplacedKeyHints([...fromStack], project);
+        throw new StackConfigError(
+            `Stack '${shortName}' is missing configuration ${missing.length === 1 ? "value" : "values"} ${formatMissing(missing)}` +
+            hints.map((h) => `\n  - ${h}`).join(""));
     }
+}
+
+/**
+ * Why a required key may look missing although the stack file sets something like it, so that one
+ * run names every mistake: a key the project does not declare (a typo, with its closest declared
+ * key), or a declared key written with another project's namespace.
+ */
+export function misplacedKeyHints(stackKeys: readonly string[], project: { name: string; declarations: ReadonlyMap<string, unknown> }): string[] {
+    const declared = [...project.declarations.keys()].filter((k) => k.startsWith(`${project.name}:`)).map((k) => k.slice(project.name.length + 1));
+    const hints: string[] = [];
+    for (const key of stackKeys) {
+        const [namespace, name] = key.includes(":") ? [key.slice(0, key.lastIndexOf(":")), key.slice(key.lastIndexOf(":") + 1)] : [project.name, key];
+        if (namespace === project.name && !declared.includes(name)) {
+            const meant = closestKey(name, declared);
+            hints.push(`'${name}' is set but not declared in Pulumi.yaml${meant ? ` (did you mean '${meant}'?)` : ""}`);
+        } else if (namespace !== project.name && namespace !== "aws" && declared.includes(name)) {
+            hints.push(`'${key}' has the namespace '${namespace}', but this project is '${project.name}': write it as '${name}' (or '${project.name}:${name}')`);
+        }
+    }
+    return hints;
 }
 
 /** Stack values against the declared types (the CLI validates on preview and update). */
