@@ -21,6 +21,7 @@
  *   name would be picked up by the Airflow DAG processor.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { pinnedToSampleAccount, sampleValues } from "./samples";
 import {
     MIN_INTERVAL_MINUTES,
     REQUIRED_FAILURES_SURVIVED,
@@ -463,10 +464,15 @@ function readRequirements(r: ConfigReader): string[] {
         'a JSON array of strings, e.g. ["apache-airflow-providers-snowflake==6.1.0"] ' +
         "(pulumi config set --path 'requirements[0]' <line>)") as string[] | undefined;
     const requirements: string[] = [];
+    const seen = new Map<string, number>();
     (parsed ?? []).forEach((line, i) => {
         const broken = requirementLineProblems(line);
+        // `pulumi config set --path 'requirements[0]'` over a list that has the line already repeats it.
+        const earlier = seen.get(line.trim());
+        if (earlier !== undefined) broken.push(`a line not listed already (it repeats requirements[${earlier}])`);
         if (broken.length > 0) r.problem(`requirements[${i}]`, line, broken.join(", "), "requirements");
         else requirements.push(line);
+        if (earlier === undefined) seen.set(line.trim(), i);
     });
     return requirements;
 }
@@ -619,15 +625,29 @@ export function parseSettings(get: (key: string) => string | undefined, context:
  */
 export function readSettings(config: pulumi.Config = new pulumi.Config()): Settings {
     const prefix = `${config.name}:`;
-    const setKeys = Object.keys(pulumi.runtime.allConfig())
+    const allConfig = pulumi.runtime.allConfig();
+    const setKeys = Object.keys(allConfig)
         .filter((k) => k.startsWith(prefix))
         .map((k) => k.slice(prefix.length));
-    return parseSettings((key) => config.get(key), {
-        stack: pulumi.getStack(),
-        project: config.name,
-        setKeys,
-        providerDefaultTagKeys: providerDefaultTagKeys(),
-    });
+    const context = { stack: pulumi.getStack(), project: config.name };
+    const settings = parseSettings((key) => config.get(key), { ...context, setKeys, providerDefaultTagKeys: providerDefaultTagKeys() });
+    refuseSampleValues(settings, allConfig["aws:allowedAccountIds"], context);
+    return settings;
+}
+
+/**
+ * Sample values deploy only where the AWS provider refuses to deploy: a stack pinned to the
+ * documentation account (see samples.ts). Anywhere else each one left is named, with what to do.
+ */
+export function refuseSampleValues(settings: Settings, allowedAccountIds: string | undefined, context: ParseContext = {}): void {
+    if (pinnedToSampleAccount(allowedAccountIds)) return;
+    const left = sampleValues(settings);
+    if (left.length === 0) return;
+    throw new SettingsError(left.map(({ key, value }) => ({
+        key,
+        given: JSON.stringify(value),
+        allowed: `your own value, not the documentation's sample (replace every sample value: README, "Make your own stack")`,
+    })), context);
 }
 
 /** Keys of `aws:defaultTags.tags` in the stack's config; none when unset or not an object (the provider reports that). */

@@ -103,6 +103,7 @@ test("provider default tags never reach the token file, and tag diffs on it are 
 test("the stack's aws:defaultTags count towards requirements.txt's 10 tags, as preview reads them", () => {
     const base = {
         "aws:region": "us-west-2",
+        "aws:allowedAccountIds": JSON.stringify(["111122223333"]),
         "mwaa-codeartifact-token:bucket": "airflow-dev-111122223333-us-west-2",
         "mwaa-codeartifact-token:domain": "your-domain",
         "mwaa-codeartifact-token:repository": "your_repo",

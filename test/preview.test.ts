@@ -61,6 +61,7 @@ function tempProject(stacks: Record<string, string>, projectYaml?: string): stri
 
 const VALID_STACK = [
     "config:",
+    "  aws:allowedAccountIds: [\"111122223333\"]",
     "  aws:region: eu-central-1",
     "  bucket: airflow-test-111122223333",
     "  domain: your-domain",
@@ -73,6 +74,7 @@ const VALID_STACK = [
 
 interface Doc {
     version: number;
+    sampleValues: string[];
     project: string;
     stack: string;
     config: Record<string, unknown>;
@@ -88,10 +90,14 @@ interface Doc {
 }
 
 function checkShape(doc: Doc, stack: string): void {
-    assert.deepEqual(Object.keys(doc), ["version", "project", "stack", "config", "resources", "outputs", "summary"]);
+    assert.deepEqual(Object.keys(doc), ["version", "project", "stack", "config", "resources", "outputs", "sampleValues", "summary"]);
     assert.equal(doc.version, 1);
     assert.equal(doc.project, PROJECT);
     assert.equal(doc.stack, stack);
+    // The committed stacks are samples (lib/samples.ts): the preview names what to replace.
+    assert.deepEqual(doc.sampleValues, stack === "dev"
+        ? ["bucket", "requirements[1]", "domain", "domainOwner", "repository"]
+        : ["bucket", "requirements[2]", "domain", "domainOwner", "repository", "kmsKeyArn", "alarmTopicArn", "alarmEmail"]);
     for (const [key, value] of Object.entries(doc.config)) {
         assert.match(key, /^[^:]+:[^:]+$/, `config key ${key} is not namespaced`);
         assert.equal(typeof value, "string", `config ${key} is not a string`);
@@ -169,6 +175,7 @@ for (const stack of COMMITTED_STACKS) {
         assert.match(text.stdout, new RegExp(`^ {4}\\+ ${doc.resources.length} to create$`, "m"));
         assert.match(text.stdout, /Worst-case token life left: +\d+ h \d\d min/);
         assert.ok(!text.stdout.includes("# Placeholder"), "the token file's content is not shown");
+        assert.ok(text.stdout.includes(`Sample values: ${doc.sampleValues.join(", ")} are the documentation's. Replace them before deploying`));
     });
 }
 
@@ -226,6 +233,18 @@ test("a required key that looks missing because of a typo or another project's n
     assert.match(run.stderr, /- 'repositry' is set but not declared in Pulumi.yaml \(did you mean 'repository'\?\)/);
     assert.match(run.stderr, new RegExp(`- 'mwaa-codeartifact:bucket' has the namespace 'mwaa-codeartifact', but this project is '${PROJECT}': write it as 'bucket'`));
     assert.doesNotMatch(run.stderr, /tokenDurationSeconds|aws:region/, "keys that are fine are not mentioned");
+    assert.doesNotMatch(run.stderr, STACK_TRACE_LINE);
+});
+
+test("sample values in a stack not pinned to the documentation account: exit 2, each named", T, async () => {
+    const dir = tempProject({ copied: VALID_STACK.replace(/^ {2}aws:allowedAccountIds: .*\n/m, "") });
+    const run = await preview(["--cwd", dir, "--stack", "copied"]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.equal(run.stdout, "");
+    assert.match(run.stderr, /Invalid configuration for stack copied \(3 problems\)/);
+    for (const key of ["bucket", "domain", "repository"]) {
+        assert.match(run.stderr, new RegExp(`${PROJECT}:${key}: got "[^"]+"; allowed: your own value, not the documentation's sample`));
+    }
     assert.doesNotMatch(run.stderr, STACK_TRACE_LINE);
 });
 
@@ -302,6 +321,8 @@ async function previewOfProgram(index: string): Promise<Run> {
     for (const file of ["preview/preview.js", "stackConfig.js", "preview/mocks.js", "preview/lambdaPackage.js"]) {
         fs.copyFileSync(path.join(ROOT, "build", "tools", file), path.join(dir, "tools", file));
     }
+    // The preview reads the stack's sample values with the library's settings (lib/samples.ts).
+    for (const dep of ["lib", "functions"]) fs.cpSync(path.join(ROOT, "build", dep), path.join(dir, dep), { recursive: true });
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
     fs.writeFileSync(path.join(dir, "index.js"), index);
     return preview(["--cwd", ROOT], path.join(dir, "tools", "preview", "preview.js"));

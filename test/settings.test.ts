@@ -17,8 +17,10 @@ import {
     SettingsError,
     UNSET_DEFAULTS,
     parseSettings,
+    refuseSampleValues,
     renderGiven,
 } from "../lib/settings";
+import { SAMPLE_ACCOUNT, pinnedToSampleAccount, sampleValues } from "../lib/samples";
 import { MIN_INTERVAL_MINUTES, defaultRefreshIntervalMinutes, failedRefreshesSurvived } from "../lib/schedule";
 
 // build/test/settings.test.js → project root
@@ -616,9 +618,10 @@ describe("Pulumi.yaml", () => {
             const prefix = `${PROJECT_NAME}:`;
             for (const [key, value] of Object.entries(file.config)) {
                 if (key.startsWith(prefix)) stackValues[key.slice(prefix.length)] = value;
-                else assert.equal(key, "aws:region", `unexpected foreign key ${key}`);
+                else assert.ok(["aws:region", "aws:allowedAccountIds"].includes(key), `unexpected foreign key ${key}`);
             }
             assert.equal(file.config["aws:region"], "us-west-2");
+            assert.deepEqual(file.config["aws:allowedAccountIds"], [SAMPLE_ACCOUNT], "a sample stack is pinned to the documentation account");
             const raw = cliConfig(stackValues);
             let s: Settings;
             try {
@@ -789,5 +792,41 @@ describe("properties", () => {
             }),
             { numRuns: 1000 },
         );
+    });
+});
+
+describe("settings: the documentation's sample values", () => {
+    const sample = () => parse({
+        domainOwner: SAMPLE_ACCOUNT, requirements: JSON.stringify(["apache-airflow-providers-snowflake", "your-package==1.4.2"]),
+        kmsKeyArn: `arn:aws:kms:us-west-2:${SAMPLE_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`, alarmEmail: "oncall@example.com",
+    });
+    const own = () => parse({ bucket: "airflow-dev-444455556666-us-west-2", domain: "data-platform", repository: "airflow" });
+
+    test("every sample left is found, by key", () => {
+        assert.deepEqual(sampleValues(sample()).map((v) => v.key),
+            ["bucket", "requirements[1]", "domain", "domainOwner", "repository", "kmsKeyArn", "alarmEmail"]);
+        assert.deepEqual(sampleValues(own()), []);
+    });
+
+    test("a stack pinned to the documentation account may hold them (the AWS provider refuses it anywhere real)", () => {
+        assert.equal(pinnedToSampleAccount(`["${SAMPLE_ACCOUNT}"]`), true);
+        assert.doesNotThrow(() => refuseSampleValues(sample(), `["${SAMPLE_ACCOUNT}"]`));
+    });
+
+    test("any other stack is refused with one message naming each sample and what to do", () => {
+        for (const pin of [undefined, '["444455556666"]', `["${SAMPLE_ACCOUNT}", "444455556666"]`, "not json"]) {
+            assert.equal(pinnedToSampleAccount(pin), false, String(pin));
+            assert.throws(() => refuseSampleValues(sample(), pin, { stack: "dev" }), (err: Error) => {
+                assert.ok(err instanceof SettingsError);
+                assert.match(err.message, /^Invalid configuration for stack dev \(7 problems\):/);
+                assert.match(err.message, new RegExp(`${PROJECT_NAME}:domainOwner: got "${SAMPLE_ACCOUNT}"; allowed: your own value, not the documentation's sample \\(replace every sample value: README, "Make your own stack"\\)`));
+                return true;
+            });
+        }
+        assert.doesNotThrow(() => refuseSampleValues(own(), undefined));
+    });
+
+    test("a requirement listed twice is refused, naming the first", () => {
+        rejects({ requirements: JSON.stringify(["your-package", "boto3", "your-package"]) }, "requirements[2]", /a line not listed already \(it repeats requirements\[0\]\)/);
     });
 });

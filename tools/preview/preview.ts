@@ -382,6 +382,8 @@ export interface PreviewDocument {
     readonly config: Record<string, string>;
     readonly resources: PreviewResource[];
     readonly outputs: Record<string, unknown>;
+    /** Config keys still holding the documentation's sample values (lib/samples.ts); [] when none. */
+    readonly sampleValues: string[];
     readonly summary: {
         readonly resourceCount: number;
         readonly lambdaPackage: { readonly files: number; readonly zippedBytes: number } | null;
@@ -416,7 +418,7 @@ function numberOrNull(value: unknown): number | null {
     return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
 
-function buildDocument(settings: StackConfig, evaluation: Evaluation, pkg: LambdaPackage | undefined): PreviewDocument {
+function buildDocument(settings: StackConfig, evaluation: Evaluation, pkg: LambdaPackage | undefined, samples: string[]): PreviewDocument {
     const secrets = new Set(settings.secretKeys.map((k) => settings.config[k]).filter((v) => v !== undefined && v !== ""));
     const outputs = masked(evaluation.outputs, secrets);
     const pool = [...evaluation.registrations];
@@ -447,6 +449,7 @@ function buildDocument(settings: StackConfig, evaluation: Evaluation, pkg: Lambd
         config,
         resources,
         outputs,
+        sampleValues: samples,
         summary: {
             resourceCount: resources.length,
             lambdaPackage: pkg === undefined ? null : { files: Object.keys(pkg.files).length, zippedBytes: pkg.zippedBytes },
@@ -507,6 +510,20 @@ function inputLines(inputs: Record<string, unknown>, indent: string): string[] {
     return lines;
 }
 
+/** The keys of the stack's configuration that still hold sample values (loaded with the program's modules). */
+async function sampleKeys(stack: StackConfig): Promise<string[]> {
+    const { parseSettings } = await import("../../lib/settings");
+    const { sampleValues } = await import("../../lib/samples");
+    const settings = parseSettings((key) => stack.config[`${stack.project}:${key}`], { project: stack.project });
+    return sampleValues(settings).map((v) => v.key);
+}
+
+function sampleNotice(doc: PreviewDocument): string[] {
+    if (doc.sampleValues.length === 0) return [];
+    return ["", `Sample values: ${doc.sampleValues.join(", ")} are the documentation's. Replace them before deploying`,
+        `(README, "Make your own stack"); deployed as they are, this stack is refused.`];
+}
+
 function renderText(doc: PreviewDocument, region: string, out: string | undefined): string {
     const lines: string[] = [
         `Previewing update (${doc.stack}) of ${doc.project}: offline, mocked AWS account ${PREVIEW_ACCOUNT} in ${region}`,
@@ -538,6 +555,7 @@ function renderText(doc: PreviewDocument, region: string, out: string | undefine
         `    Worst-case token life left:  ${s.worstCaseTokenSecondsLeft === null ? "unknown" : formatDuration(s.worstCaseTokenSecondsLeft)}`,
         `    Failed refreshes survived:   ${s.failedRefreshesSurvived ?? "unknown"}`,
     );
+    lines.push(...sampleNotice(doc));
     if (out !== undefined) lines.push("", `Artifacts written to ${out}`);
     return `${lines.join("\n")}\n`;
 }
@@ -615,7 +633,7 @@ async function main(argv: readonly string[]): Promise<void> {
     // event loop to surface, then refuse to print a preview of a program that did not complete.
     await new Promise((resolve) => setImmediate(resolve));
     if (exiting) return;
-    const doc = buildDocument(settings, evaluation, pkg);
+    const doc = buildDocument(settings, evaluation, pkg, await sampleKeys(settings));
     if (options.out !== undefined) writeArtifacts(options.out, doc, evaluation.registrations, pkg);
     const text = options.json ? `${JSON.stringify(doc, null, 2)}\n` : renderText(doc, region, options.out);
     exitWith(0, process.stdout, text);

@@ -27,10 +27,19 @@ class Intercepted {
     region = "";
     private readonly readInputs = new Map<string, Props>();
 
-    onConfigure(request: RequestWithStruct): void {
+    constructor(private readonly accountId: string) {}
+
+    /**
+     * The provider's region and its `allowedAccountIds` guard: a provider configured for other
+     * accounts refuses to work, as terraform-provider-aws does through hashicorp/aws-sdk-go-base
+     * (internal/conns/config.go passes AllowedAccountIds): "AWS account ID not allowed: <id>".
+     */
+    onConfigure(request: RequestWithStruct): string | undefined {
         const args = request.getArgs?.()?.toJavaScript() ?? {};
         const fromArgs = typeof args.region === "string" ? args.region : undefined;
         this.region = fromArgs ?? request.getVariablesMap?.().get("aws:config:region") ?? this.region;
+        const allowed = accountList(args.allowedAccountIds ?? request.getVariablesMap?.().get("aws:config:allowedAccountIds"));
+        return allowed === undefined || allowed.includes(this.accountId) ? undefined : `AWS account ID not allowed: ${this.accountId}`;
     }
 
     onRead(request: RequestWithStruct): void {
@@ -44,13 +53,21 @@ class Intercepted {
     }
 }
 
+/** An account id list from provider config: a JSON array (text or value); undefined when unset. */
+function accountList(value: unknown): string[] | undefined {
+    const parsed: unknown = typeof value === "string" ? JSON.parse(value) : value;
+    return Array.isArray(parsed) ? parsed.map(String) : undefined;
+}
+
 /** Wraps the implementation object the SDK hands to grpc's addService. */
 function interceptServices(seen: Intercepted): void {
     const addService = grpc.Server.prototype.addService; // eslint-disable-line @typescript-eslint/unbound-method -- called with its server below
     grpc.Server.prototype.addService = function (service, implementation) {
         const impl = implementation as unknown as Record<string, Handler>;
-        const wrap = (name: string, before: (request: RequestWithStruct) => void): Handler => (call, callback) => {
-            before(call.request);
+        /** Runs `before` on the request; a message it returns fails the call instead. */
+        const wrap = (name: string, before: (request: RequestWithStruct) => string | void): Handler => (call, callback) => {
+            const refusal = before(call.request);
+            if (typeof refusal === "string") return (callback as (err: grpc.ServiceError | null) => void)({ code: grpc.status.FAILED_PRECONDITION, details: refusal } as grpc.ServiceError);
             return impl[name].call(impl, call, callback);
         };
         const wrapped = Object.assign(Object.create(impl) as object, {
@@ -82,9 +99,10 @@ function invokes(ctx: DoubleContext): (token: string, inputs: Props) => Props {
 }
 
 function start(): Promise<void> {
-    const seen = new Intercepted();
+    const settings = cloudSettingsFromEnv(process.env);
+    const seen = new Intercepted(settings.accountId);
     interceptServices(seen);
-    const context = createContext(cloudSettingsFromEnv(process.env), () => {
+    const context = createContext(settings, () => {
         if (!seen.region) throw new Error("aws:region is not configured for this stack");
         return seen.region;
     });

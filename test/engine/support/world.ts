@@ -123,6 +123,22 @@ function installProviderDouble(binDir: string): void {
     fs.writeFileSync(path.join(binDir, "pulumi-resource-aws"), script, { mode: 0o755 });
 }
 
+/**
+ * An executable `pulumi-resource-mwaa-codeartifact`, found on PATH when a program in another language
+ * registers the component (remote): it runs what pulumi-language-nodejs's RunPlugin runs for
+ * provider/ (PulumiPlugin.yaml, `runtime: nodejs`), which these tests cannot start because the Go
+ * module proxy refuses the host's module. The host resolves `@pulumi/pulumi/cmd/run-plugin` from the
+ * plugin folder, sets PULUMI_NODEJS_TYPESCRIPT=true (the `typescript` option's default), keeps the
+ * CLI's environment and working directory, and passes the plugin folder then the CLI's arguments;
+ * it runs `node` from PATH, this script the Node running the tests (as for the aws double).
+ */
+function installComponentPlugin(binDir: string): void {
+    const pluginDir = path.join(REPO_ROOT, "provider");
+    const runPlugin = require.resolve("@pulumi/pulumi/cmd/run-plugin", { paths: [pluginDir] });
+    const script = `#!/bin/sh\nPULUMI_NODEJS_TYPESCRIPT=true exec "${process.execPath}" "${runPlugin}" "${pluginDir}" "$@"\n`;
+    fs.writeFileSync(path.join(binDir, "pulumi-resource-mwaa-codeartifact"), script, { mode: 0o755 });
+}
+
 /** A folder laid out as `<root>/bin/pulumi`, as PulumiCommand.get expects, whatever the CLI's own path. */
 function cliRoot(dir: string): string {
     const root = path.join(dir, "cli");
@@ -179,16 +195,24 @@ function editStackFile(file: string, changes: Readonly<Record<string, unknown>>)
     fs.writeFileSync(file, document.toString());
 }
 
-export async function startWorld(): Promise<World> {
+export interface WorldOptions {
+    /** The account the aws double plays (default: the documentation account the sample stacks name). */
+    readonly accountId?: string;
+    /** Buckets besides the sample stacks' two. */
+    readonly buckets?: readonly string[];
+}
+
+export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     scrubAwsEnvironment();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "engine-"));
     const [binDir, cloudDir, backendDir, projectDir] = ["bin", "cloud", "backend", "project"].map((d) => path.join(dir, d));
     for (const d of [binDir, cloudDir, backendDir]) fs.mkdirSync(d, { recursive: true });
     installProviderDouble(binDir);
+    installComponentPlugin(binDir);
     copyProject(projectDir);
-    const s3 = await startS3Server({ buckets: Object.values(STACK_BUCKETS), versioning: true });
+    const s3 = await startS3Server({ buckets: [...Object.values(STACK_BUCKETS), ...(opts.buckets ?? [])], versioning: true });
     const ca = await startCodeArtifactDouble();
-    const env = cliEnvironment({ dir, binDir, cloudDir, backendDir, s3, ca });
+    const env: Record<string, string> = { ...cliEnvironment({ dir, binDir, cloudDir, backendDir, s3, ca }), [DOUBLE_ENV.accountId]: opts.accountId ?? ACCOUNT_ID };
     const pulumiCommand = await PulumiCommand.get({ root: cliRoot(dir) });
     const options = { workDir: projectDir, pulumiHome: env.PULUMI_HOME, envVars: env, pulumiCommand, secretsProvider: "passphrase" };
     return {
