@@ -105,6 +105,8 @@ export interface World {
     stack(name: string): Promise<Stack>;
     /** The same, running another inline program (with the project's configuration). */
     stackWithProgram(name: string, program: () => Promise<Record<string, unknown> | void>): Promise<Stack>;
+    /** A stack of a project in `dir` whose program the CLI runs itself (through its language host). */
+    localStack(dir: string, stackName: string): Promise<Stack>;
     /** A stack of another project of the scratch copy (an example), in its folder, running `program`. */
     stackOf(project: { dir: string; name: string }, stackName: string, program: () => Promise<Record<string, unknown>>): Promise<Stack>;
     /** Writes a stack file into the scratch project. */
@@ -200,6 +202,8 @@ export interface WorldOptions {
     readonly accountId?: string;
     /** Buckets besides the sample stacks' two. */
     readonly buckets?: readonly string[];
+    /** Folders put first on the CLI's PATH (language hosts). */
+    readonly path?: readonly string[];
 }
 
 export async function startWorld(opts: WorldOptions = {}): Promise<World> {
@@ -213,6 +217,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     const s3 = await startS3Server({ buckets: [...Object.values(STACK_BUCKETS), ...(opts.buckets ?? [])], versioning: true });
     const ca = await startCodeArtifactDouble();
     const env: Record<string, string> = { ...cliEnvironment({ dir, binDir, cloudDir, backendDir, s3, ca }), [DOUBLE_ENV.accountId]: opts.accountId ?? ACCOUNT_ID };
+    env.PATH = [...(opts.path ?? []), env.PATH].join(path.delimiter);
     const pulumiCommand = await PulumiCommand.get({ root: cliRoot(dir) });
     const options = { workDir: projectDir, pulumiHome: env.PULUMI_HOME, envVars: env, pulumiCommand, secretsProvider: "passphrase" };
     return {
@@ -220,6 +225,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
         stack: (stackName) => LocalWorkspace.createOrSelectStack(
             { stackName, projectName: PROJECT, program: () => Promise.resolve(freshProgram()) }, options),
         stackWithProgram: (stackName, program) => LocalWorkspace.createOrSelectStack({ stackName, projectName: PROJECT, program }, options),
+        localStack: (workDir, stackName) => LocalWorkspace.createOrSelectStack({ stackName, workDir }, { ...options, workDir }),
         stackOf: (project, stackName, program) =>
             LocalWorkspace.createOrSelectStack({ stackName, projectName: project.name, program }, { ...options, workDir: project.dir }),
         writeStackFile: (stack, yamlText) => fs.writeFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), yamlText),

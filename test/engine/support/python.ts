@@ -1,0 +1,135 @@
+/**
+ * The component from Python as a Python user gets it, on the real engine: the SDK that the pinned
+ * release's Python code generator (tools/engine/cli/gensdk, what `pulumi package gen-sdk --language
+ * python` runs in the language host) writes from the schema the real plugin serves over GetSchema,
+ * installed with the `pulumi` Python SDK into a virtualenv. Python programs run through the Python
+ * Automation API with an inline program, so no Python language host is needed.
+ *
+ * The virtualenv is cached outside the repository (creating it takes about 20 s), keyed by the
+ * Python version, the pulumi version and a hash of the generated SDK: a schema change makes a new one.
+ */
+import { execFile, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { cacheRoot, findGensdk } from "../../../tools/engine/pulumiCli";
+import { getSchema, startPlugin } from "../../support/plugin";
+import { pulumiCli, type World } from "./world";
+
+const run = promisify(execFile);
+
+/**
+ * The `pulumi` package from PyPI. The CLI is v3.274.1, which PyPI does not serve (`pip index versions
+ * pulumi` lists 3.272.0 as the newest), so the nearest release; the generated SDK requires >=3.269.0.
+ */
+export const PYTHON_PULUMI_VERSION = "3.272.0";
+
+export interface PythonSdk {
+    /** The virtualenv's interpreter, with `pulumi` and `pulumi_mwaa_codeartifact` installed. */
+    readonly python: string;
+    /** The generated SDK's folder (what `pip install` got). */
+    readonly sdkDir: string;
+    readonly schemaFile: string;
+    /** Whether the virtualenv came from the cache. */
+    readonly cached: boolean;
+    /** Milliseconds per step: schema, generate, venv (0 when cached). */
+    readonly timings: Readonly<Record<string, number>>;
+}
+
+/** GetSchema from the plugin started as the CLI starts it, in a folder holding only a Python project. */
+async function servedSchema(dir: string): Promise<string> {
+    const consumer = fs.mkdtempSync(path.join(dir, "consumer-"));
+    fs.writeFileSync(path.join(consumer, "Pulumi.yaml"), "name: consumer\nruntime: python\n");
+    // GetSchema never calls the engine; the address is only required on the command line.
+    const plugin = await startPlugin(consumer, "127.0.0.1:1");
+    try {
+        return JSON.stringify(await getSchema(plugin), null, 2);
+    } finally {
+        await plugin.stop();
+    }
+}
+
+/** sha256 of every file below `dir` (relative path and content), in a stable order. */
+function treeHash(dir: string): string {
+    const hash = createHash("sha256");
+    const files = fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+    for (const file of files) hash.update(`${file}\0`).update(fs.readFileSync(path.join(dir, file))).update("\0");
+    return hash.digest("hex");
+}
+
+/**
+ * Creates the virtualenv beside its final place, then renames it, so that a run never sees half an
+ * install. Only `<venv>/bin/python` is used: the scripts pip writes in bin/ name the old path.
+ */
+async function createVenv(venv: string, sdkDir: string): Promise<void> {
+    const partial = `${venv}.partial-${process.pid}`;
+    fs.rmSync(partial, { recursive: true, force: true });
+    await run("python3", ["-m", "venv", partial]);
+    await run(path.join(partial, "bin", "python"), ["-m", "pip", "install", "--quiet", `pulumi==${PYTHON_PULUMI_VERSION}`, sdkDir], { maxBuffer: 16 << 20 });
+    try {
+        fs.renameSync(partial, venv);
+    } catch (err) {
+        // Another test process made the same one meanwhile.
+        fs.rmSync(partial, { recursive: true, force: true });
+        if (!fs.existsSync(venv)) throw err;
+    }
+}
+
+/** The version of `python3` on PATH, which makes the virtualenv; one clear message when there is none. */
+async function pythonVersion(): Promise<string> {
+    try {
+        const { stdout } = await run("python3", ["-c", "import sys; assert sys.version_info >= (3, 9); print('%d.%d.%d' % sys.version_info[:3])"]);
+        return stdout.trim();
+    } catch (err) {
+        throw new Error(`The Python engine test needs python3 3.9+ (the generated SDK's python_requires) with venv on PATH: ${(err as Error).message}`);
+    }
+}
+
+/** Generates the Python SDK into `dir` and provides a virtualenv with it installed. */
+export async function pythonSdk(dir: string): Promise<PythonSdk> {
+    const timings: Record<string, number> = {};
+    let start = Date.now();
+    const schemaFile = path.join(dir, "schema.json");
+    fs.writeFileSync(schemaFile, await servedSchema(dir));
+    timings.schema = Date.now() - start;
+    start = Date.now();
+    const sdkDir = path.join(dir, "sdk", "python");
+    await run(findGensdk(process.env, (line) => process.stderr.write(`${line}\n`)), ["python", schemaFile, sdkDir]);
+    timings.generate = Date.now() - start;
+    start = Date.now();
+    const venv = path.join(cacheRoot(), `python${await pythonVersion()}-pulumi${PYTHON_PULUMI_VERSION}-sdk-${treeHash(sdkDir).slice(0, 12)}`);
+    const cached = fs.existsSync(venv);
+    if (!cached) await createVenv(venv, sdkDir);
+    timings.venv = Date.now() - start;
+    return { python: path.join(venv, "bin", "python"), sdkDir, schemaFile, cached, timings };
+}
+
+export interface PythonRun {
+    readonly code: number | null;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+/**
+ * Runs a Python script with the virtualenv's interpreter in the world, with the environment the
+ * Node Automation API gives the CLI (this process's, then the world's: PULUMI_HOME, file backend,
+ * passphrase, the doubles and plugins on PATH) and the CLI's folder first on PATH,
+ * where the Automation API looks for `pulumi`, and the scratch project as working directory.
+ */
+export function runPython(world: World, sdk: PythonSdk, script: string, args: readonly string[], extraEnv: Readonly<Record<string, string>> = {}): Promise<PythonRun> {
+    const file = path.join(world.dir, `program-${process.hrtime.bigint()}.py`);
+    fs.writeFileSync(file, script);
+    const env: NodeJS.ProcessEnv = { ...process.env, ...world.env, ...extraEnv, PATH: `${path.dirname(pulumiCli().path)}${path.delimiter}${world.env.PATH}` };
+    // Set by `node --test`; the plugin is a Node process and must not report to this test runner.
+    delete env.NODE_TEST_CONTEXT;
+    const child = spawn(sdk.python, [file, ...args], { cwd: world.projectDir, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    return new Promise((resolve, reject) => {
+        child.once("error", reject);
+        child.once("close", (code) => resolve({ code, stdout, stderr }));
+    });
+}
