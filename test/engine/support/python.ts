@@ -38,7 +38,7 @@ export interface PythonSdk {
 }
 
 /** GetSchema from the plugin started as the CLI starts it, in a folder holding only a Python project. */
-async function servedSchema(dir: string): Promise<string> {
+export async function servedSchema(dir: string): Promise<string> {
     const consumer = fs.mkdtempSync(path.join(dir, "consumer-"));
     fs.writeFileSync(path.join(consumer, "Pulumi.yaml"), "name: consumer\nruntime: python\n");
     // GetSchema never calls the engine; the address is only required on the command line.

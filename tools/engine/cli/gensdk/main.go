@@ -9,7 +9,8 @@
 //     and passes pkg.MarshalJSON() to the host;
 //   - the host binds that JSON again and calls the language's GeneratePackage under its own tool name
 //     (codegen/python: no overlays; codegen/go: no local dependencies, as `gen-sdk` passes none);
-//   - the files are written below the output folder with the host's modes (0600 files, 0700 folders).
+//   - the files are written below the output folder with the host's modes (0600 files, 0700 folders);
+//   - SupportPack is on, as `pulumi package add` sets it (gen-sdk leaves it to the schema).
 //
 // The one difference: other packages a schema refers to are not loaded (the CLI would load their
 // plugins); such a schema is refused with a message naming the package.
@@ -107,6 +108,10 @@ func generate(language, file string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
+	// As `pulumi package add`, the command users run (pkg/cmd/pulumi/packages/packages.go): SupportPack
+	// on. Without it the Go SDK of a package named with a dash imports <base>/go/mwaa-codeartifact/internal
+	// while writing the folder mwaacodeartifact/, and does not compile.
+	pkg.SupportPack = true
 	passed, err := pkg.MarshalJSON()
 	if err != nil {
 		return nil, fmt.Errorf("%s: re-serializing the bound package: %w", file, err)
