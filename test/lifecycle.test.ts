@@ -1,6 +1,6 @@
 // The stack's whole life as far as the mock engine can observe it: what an update may rewrite,
 // what destroy and replacement keep, what re-runs the deploy-time refresh, and what gates MWAA.
-// The provider behaviour these rely on is cited in the README's lifecycle section.
+// The provider behaviour these rely on is cited in docs/lifecycle.md.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";

@@ -44,7 +44,7 @@ const ACTION_DIR = path.join(REPO_ROOT, ".github", "actions");
 const STACKS = listStacks(REPO_ROOT);
 const PINNED = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_./-]+)?@([0-9a-f]{40})$/;
 const OIDC_ACTION = "aws-actions/configure-aws-credentials@";
-/** The drift commands as the README documents them; `<stack>` is the matrix's stack in the workflow. */
+/** The drift commands as docs/ci.md documents them; `<stack>` is the matrix's stack in the workflow. */
 const DRIFT_PREVIEW = "pulumi preview --refresh --expect-no-changes --stack <stack>";
 const DRIFT_STATUS = "npm run status -- --stack <stack>";
 
@@ -279,14 +279,14 @@ describe("what the workflows do", () => {
         assert.deepEqual(drift.concurrency, { group: "drift-${{ matrix.stack }}", "cancel-in-progress": false });
     });
 
-    test("drift: on a schedule and on demand, every stack, the commands exactly as the README documents them", () => {
+    test("drift: on a schedule and on demand, every stack, the commands exactly as docs/ci.md documents them", () => {
         const w = workflow("drift.yml");
         assert.ok(Array.isArray(w.on.schedule) && "workflow_dispatch" in w.on);
         const job = w.jobs.drift;
         assert.deepEqual(job.strategy?.matrix?.stack, STACKS);
-        const readme = readText(path.join(REPO_ROOT, "README.md"));
+        const ciDoc = readText(path.join(REPO_ROOT, "docs", "ci.md"));
         for (const command of [DRIFT_PREVIEW, DRIFT_STATUS]) {
-            assert.ok(readme.includes(command), `README does not document \`${command}\``);
+            assert.ok(ciDoc.includes(command), `docs/ci.md does not document \`${command}\``);
             const inWorkflow = command.replace("<stack>", "${{ matrix.stack }}");
             assert.ok(runs(job).split("\n").some((line) => line === inWorkflow || line.startsWith(`${inWorkflow} `)), `drift.yml does not run \`${inWorkflow}\``);
         }

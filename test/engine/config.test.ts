@@ -46,7 +46,7 @@ describe("engine: configuration through the real CLI", { timeout: 300_000 }, () 
 
     // The Automation API's inline runner prints the message twice (automation/server.js logs the
     // thrown RunError and also returns it as the run's error); the Node.js language host prints it
-    // once (seen with a host built by hand from Pulumi's source; see the README's engine section).
+    // once (seen with a host built by hand from Pulumi's source; see docs/engine-tests.md).
     it("a value out of range gets the program's one message naming the key and what is allowed, with no stack trace", async () => {
         world.editStackConfig("dev", { [cfg("tokenDurationSeconds")]: 100 });
         const ours = /mwaa-codeartifact-token:tokenDurationSeconds: got "100"; allowed: an integer number of seconds from 900 to 43200/;

@@ -1,5 +1,5 @@
 // Faults on the real engine: a first `pulumi up` while CodeArtifact denies the role, and an `up`
-// killed part-way, each recovered exactly as the README's "If `pulumi up` fails or is interrupted"
+// killed part-way, each recovered exactly as docs/deploying.md, "If `pulumi up` fails or is interrupted",
 // says.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -26,7 +26,7 @@ function s3Client(world: World): S3Client {
     return new S3Client({ endpoint: world.s3.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, forcePathStyle: true });
 }
 
-/** The README's commands, run as a user runs them: the CLI in the project folder with the stack's environment. */
+/** The documented commands, run as a user runs them: the CLI in the project folder with the stack's environment. */
 async function pulumiCommand(world: World, args: string[]): Promise<string> {
     const cli = path.join(world.dir, "cli", "bin", "pulumi");
     const run = await runProcess(cli, [...args, "--stack", "dev", "--non-interactive"], {
@@ -114,7 +114,7 @@ function restoreStateIfCut(world: World): boolean {
     }
 }
 
-describe("engine: an up killed part-way, recovered as the README says", { timeout: 300_000 }, () => {
+describe("engine: an up killed part-way, recovered as docs/deploying.md says", { timeout: 300_000 }, () => {
     let world: World;
     let s3: S3Client;
     after(async () => {
@@ -137,7 +137,7 @@ describe("engine: an up killed part-way, recovered as the README says", { timeou
         }), /SIGKILL/);
         await assert.rejects(stack.up(), /locked/, "the killed run's lock is still there");
 
-        // The README's steps, word for word.
+        // docs/deploying.md's steps, word for word.
         await pulumiCommand(world, ["cancel", "--yes"]);
         const cut = restoreStateIfCut(world);
         const pending = pendingOperations(world, "dev") as { resource: { urn: string } }[];

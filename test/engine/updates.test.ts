@@ -1,4 +1,4 @@
-// Updates of the dev stack on the real engine, one setting at a time, each planned as the README's
+// Updates of the dev stack on the real engine, one setting at a time, each planned as docs/lifecycle.md's
 // lifecycle table says; after every step the token file holds a usable index URL and the history
 // of requirements.txt is intact.
 import assert from "node:assert/strict";
