@@ -1,15 +1,20 @@
 // The CI roles' IAM documents in deploy/iam/: what GitHub may assume them from (trust), and what
-// they may do. The permissions are checked against every resource the offline preview of each
-// committed stack declares: the drift role can read each one and change none, the deploy role can
-// create, update and delete each one, and neither reaches another stack's resources.
+// they may do. Every granted action has its reason in test/support/ciGrants.ts (the resource type,
+// the phase of its life, the API call and the terraform-provider-aws file it was read from), and
+// nothing is granted without one. The permissions are checked against every resource the offline
+// preview of each committed stack declares: the drift role can make each read and nothing else,
+// the deploy role every call of create, update and delete too, and neither reaches another stack's
+// resources.
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { PREVIEW_ACCOUNT, type PreviewDocument, type PreviewResource } from "../tools/preview/preview";
 import { listStacks } from "../tools/stackConfig";
 import { s3ObjectArn } from "../lib/policy";
 import { REFRESHER_TYPE } from "../lib/component";
 import { runProcess } from "./support/process";
+import { GRANTS, NOT_GRANTED, TYPES, type Phase, type Target } from "./support/ciGrants";
 import {
     IAM_DIR, PLACEHOLDER, REPO_ROOT, allowingStatement, list, loadDocument, render, type Document, type Placeholders, type Request,
 } from "./support/iam";
@@ -49,112 +54,104 @@ function placeholdersFor(doc: PreviewDocument): Placeholders {
 }
 
 interface Needed extends Request {
-    /** `read`: refresh and drift; `write`: create, update, delete. */
-    readonly phase: "read" | "write";
+    readonly phases: readonly Phase[];
+}
+
+type Targets = Partial<Record<Target, Request>>;
+
+/**
+ * The resources one resource's requests name (Target in test/support/ciGrants.ts): its own ARN,
+ * and the bucket, KMS key, passed role or topic it refers to. A resource type missing here fails the
+ * test, so a new kind of resource in the component cannot ship without a look at the CI roles.
+ */
+function targetsOf(r: PreviewResource, account: string, region: string): Targets {
+    const input = (key: string): string => String(r.inputs[key]);
+    const physical = `${r.name}${AUTONAME_SUFFIX}`;
+    const arn = (resource: string, context?: Record<string, string>): Request => ({ action: "", resource, context });
+    const fn = (name: string): Request => arn(`arn:aws:lambda:${region}:${account}:function:${name}`);
+    const role = (name: string): Request => arn(`arn:aws:iam::${account}:role/${name}`);
+    const rule = (name: string): Request => arn(`arn:aws:events:${region}:${account}:rule/${name}`);
+    switch (r.type) {
+        case TYPES.object:
+            return {
+                self: arn(s3ObjectArn("aws", input("bucket"), input("key"))),
+                bucket: arn(`arn:aws:s3:::${input("bucket")}`),
+                ...(r.inputs.serverSideEncryption === "aws:kms"
+                    ? { kmsKey: arn(input("kmsKeyId"), { "kms:ViaService": `s3.${region}.amazonaws.com` }) }
+                    : {}),
+            };
+        case TYPES.logGroup:
+            return { self: arn(`arn:aws:logs:${region}:${account}:log-group:${input("name")}`) };
+        case TYPES.role:
+            return { self: role(physical) };
+        case TYPES.rolePolicy:
+            return { self: role(input("role")) };
+        case TYPES.fn:
+            return {
+                self: fn(physical),
+                passedRole: arn(`arn:aws:iam::${account}:role/${input("role").split("/").pop() ?? ""}`, { "iam:PassedToService": "lambda.amazonaws.com" }),
+            };
+        case TYPES.invocation:
+        case TYPES.invokeConfig:
+            return { self: fn(input("functionName")) };
+        case TYPES.permission:
+            return { self: fn(input("function")) };
+        case TYPES.rule:
+            return { self: rule(physical) };
+        case TYPES.target:
+            return { self: rule(input("rule")) };
+        case TYPES.alarm:
+            return { self: arn(`arn:aws:cloudwatch:${region}:${account}:alarm:${physical}`) };
+        case TYPES.topic:
+            return { self: arn(`arn:aws:sns:${region}:${account}:${physical}`) };
+        case TYPES.subscription:
+            return { self: arn(`${input("topic")}:8c1f7a52-5d3e-4b8e-9f11-2a6c0e4d7b90`), topic: arn(input("topic")) };
+        default:
+            assert.fail(`no CI-role check for resource type ${r.type} (${r.name}): add what the provider calls for it to test/support/ciGrants.ts and deploy/iam/`);
+    }
 }
 
 /**
- * The calls the Pulumi AWS provider (Terraform's AWS provider underneath) makes for one resource
- * over its life: Read for refresh, then Create/Update/Delete. A resource type missing here fails
- * the test, so a new kind of resource in the component cannot ship without a look at the CI roles.
+ * The requests the Pulumi AWS provider (Terraform's AWS provider underneath) makes for one resource
+ * over its life, as the justification table has them, each on the resource it names.
  */
 function callsFor(r: PreviewResource, account: string, region: string): Needed[] {
-    const input = (key: string): string => String(r.inputs[key]);
-    const physical = `${r.name}${AUTONAME_SUFFIX}`;
-    const fn = (name: string): string => `arn:aws:lambda:${region}:${account}:function:${name}`;
-    const role = (name: string): string => `arn:aws:iam::${account}:role/${name}`;
-    const rule = (name: string): string => `arn:aws:events:${region}:${account}:rule/${name}`;
-    const on = (resource: string, phase: Needed["phase"], actions: readonly string[], context?: Record<string, string>): Needed[] =>
-        actions.map((action) => ({ action, resource, phase, context }));
-    switch (r.type) {
-        case "pulumi:pulumi:Stack":
-        case REFRESHER_TYPE:
+    if (r.type === "pulumi:pulumi:Stack" || r.type === REFRESHER_TYPE) return [];
+    const targets = targetsOf(r, account, region);
+    const grants = GRANTS.filter((g) => g.type === r.type);
+    assert.ok(grants.length > 0, `test/support/ciGrants.ts has no entry for resource type ${r.type} (${r.name})`);
+    return grants.flatMap((g) => {
+        const on = g.on ?? "self";
+        const target = targets[on];
+        if (target === undefined) {
+            // Only the KMS key is absent, from an object without SSE-KMS.
+            assert.equal(on, "kmsKey", `${g.action}: ${r.type} has no ${on} to name`);
             return [];
-        case "aws:s3/bucketObjectv2:BucketObjectv2": {
-            const object = s3ObjectArn("aws", input("bucket"), input("key"));
-            const bucket = `arn:aws:s3:::${input("bucket")}`;
-            return [
-                ...on(object, "read", ["s3:GetObject", "s3:GetObjectTagging"]),
-                ...on(bucket, "read", ["s3:ListBucket"]),
-                ...on(object, "write", ["s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObjectTagging", "s3:DeleteObjectVersion"]),
-                ...on(bucket, "write", ["s3:ListBucketVersions"], { "s3:prefix": input("key") }),
-                ...(r.inputs.serverSideEncryption === "aws:kms"
-                    ? on(input("kmsKeyId"), "write", ["kms:GenerateDataKey"], { "kms:ViaService": `s3.${region}.amazonaws.com` })
-                    : []),
-            ];
         }
-        case "aws:cloudwatch/logGroup:LogGroup": {
-            const arn = `arn:aws:logs:${region}:${account}:log-group:${input("name")}`;
-            return [
-                ...on(arn, "read", ["logs:DescribeLogGroups", "logs:ListTagsForResource"]),
-                ...on(arn, "write", ["logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:TagResource", "logs:UntagResource", "logs:DeleteLogGroup"]),
-            ];
-        }
-        case "aws:iam/role:Role":
-            return [
-                ...on(role(physical), "read", ["iam:GetRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies"]),
-                ...on(role(physical), "write", ["iam:CreateRole", "iam:TagRole", "iam:UpdateAssumeRolePolicy", "iam:ListInstanceProfilesForRole", "iam:DeleteRole"]),
-            ];
-        case "aws:iam/rolePolicy:RolePolicy":
-            return [...on(role(input("role")), "read", ["iam:GetRolePolicy"]), ...on(role(input("role")), "write", ["iam:PutRolePolicy", "iam:DeleteRolePolicy"])];
-        case "aws:lambda/function:Function": {
-            const roleName = input("role").split("/").pop() ?? "";
-            return [
-                ...on(fn(physical), "read", ["lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig", "lambda:ListVersionsByFunction", "lambda:ListTags"]),
-                ...on(fn(physical), "write", [
-                    "lambda:CreateFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:TagResource", "lambda:DeleteFunction",
-                ]),
-                ...on(role(roleName), "write", ["iam:PassRole"], { "iam:PassedToService": "lambda.amazonaws.com" }),
-            ];
-        }
-        case "aws:lambda/invocation:Invocation":
-            return on(fn(input("functionName")), "write", ["lambda:InvokeFunction"]);
-        case "aws:lambda/permission:Permission":
-            return [...on(fn(input("function")), "read", ["lambda:GetPolicy"]), ...on(fn(input("function")), "write", ["lambda:AddPermission", "lambda:RemovePermission"])];
-        case "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig":
-            return [
-                ...on(fn(input("functionName")), "read", ["lambda:GetFunctionEventInvokeConfig"]),
-                ...on(fn(input("functionName")), "write", [
-                    "lambda:PutFunctionEventInvokeConfig", "lambda:UpdateFunctionEventInvokeConfig", "lambda:DeleteFunctionEventInvokeConfig",
-                ]),
-            ];
-        case "aws:cloudwatch/eventRule:EventRule":
-            return [
-                ...on(rule(physical), "read", ["events:DescribeRule", "events:ListTagsForResource"]),
-                ...on(rule(physical), "write", ["events:PutRule", "events:TagResource", "events:UntagResource", "events:DeleteRule"]),
-            ];
-        case "aws:cloudwatch/eventTarget:EventTarget":
-            return [...on(rule(input("rule")), "read", ["events:ListTargetsByRule"]), ...on(rule(input("rule")), "write", ["events:PutTargets", "events:RemoveTargets"])];
-        case "aws:cloudwatch/metricAlarm:MetricAlarm": {
-            const arn = `arn:aws:cloudwatch:${region}:${account}:alarm:${physical}`;
-            return [
-                ...on(arn, "read", ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"]),
-                ...on(arn, "write", ["cloudwatch:PutMetricAlarm", "cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:DeleteAlarms"]),
-            ];
-        }
-        case "aws:sns/topic:Topic": {
-            const arn = `arn:aws:sns:${region}:${account}:${physical}`;
-            return [
-                ...on(arn, "read", ["sns:GetTopicAttributes", "sns:ListTagsForResource"]),
-                ...on(arn, "write", ["sns:CreateTopic", "sns:SetTopicAttributes", "sns:TagResource", "sns:UntagResource", "sns:DeleteTopic"]),
-            ];
-        }
-        case "aws:sns/topicSubscription:TopicSubscription": {
-            const subscription = `${input("topic")}:8c1f7a52-5d3e-4b8e-9f11-2a6c0e4d7b90`;
-            return [
-                ...on(subscription, "read", ["sns:GetSubscriptionAttributes"]),
-                ...on(input("topic"), "write", ["sns:Subscribe"]),
-                ...on(subscription, "write", ["sns:SetSubscriptionAttributes", "sns:Unsubscribe"]),
-            ];
-        }
-        default:
-            assert.fail(`no CI-role check for resource type ${r.type} (${r.name}): add what the provider calls for it here and to deploy/iam/`);
-    }
+        return [{ action: g.action, resource: target.resource, context: target.context, phases: g.phases }];
+    });
 }
 
 /** The calls `npm run status` makes (HeadObject is authorised by s3:GetObject). */
 function statusCalls(p: Placeholders): Needed[] {
-    return [p.TOKEN_KEY, p.REQUIREMENTS_KEY].map((key) => ({ action: "s3:GetObject", resource: s3ObjectArn("aws", p.BUCKET, key), phase: "read" }));
+    return [p.TOKEN_KEY, p.REQUIREMENTS_KEY].map((key) => ({ action: "s3:GetObject", resource: s3ObjectArn("aws", p.BUCKET, key), phases: ["read"] }));
+}
+
+const ROLES_HEADING = /^#{2,4} What the roles may do, and why$/m;
+
+/** The section that explains the roles, in the README or the docs/ it links, up to the next heading. */
+function rolesSection(): { file: string; section: string } {
+    const docs = path.join(REPO_ROOT, "docs");
+    const files = ["README.md", ...(fs.existsSync(docs) ? fs.readdirSync(docs).filter((f) => f.endsWith(".md")).map((f) => path.join("docs", f)) : [])];
+    for (const file of files) {
+        const text = fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
+        const heading = ROLES_HEADING.exec(text);
+        if (heading === null) continue;
+        const body = text.slice(heading.index + heading[0].length);
+        const next = body.search(/^#/m);
+        return { file, section: next < 0 ? body : body.slice(0, next) };
+    }
+    assert.fail("no section \"What the roles may do, and why\" in README.md or docs/");
 }
 
 function describeRequest(r: Request): string {
@@ -178,11 +175,11 @@ describe("CI permissions, for every committed stack", () => {
             const readOnly = [render(read, values)];
             const deploy = [render(read, values), render(write, values)];
             const calls = [...doc.resources.flatMap((r) => callsFor(r, values.ACCOUNT_ID, values.REGION)), ...statusCalls(values)];
-            assert.ok(calls.some((c) => c.phase === "write") && calls.some((c) => c.phase === "read"));
+            assert.ok(calls.some((c) => !c.phases.includes("read")) && calls.some((c) => c.phases.includes("read")));
             for (const call of calls) {
                 assert.ok(allowingStatement(deploy, call), `${stack}: the deploy role may not call ${describeRequest(call)}`);
                 const byReader = allowingStatement(readOnly, call);
-                if (call.phase === "read") {
+                if (call.phases.includes("read")) {
                     assert.ok(byReader, `${stack}: the drift role may not call ${describeRequest(call)}`);
                 } else {
                     assert.equal(byReader, undefined, `${stack}: the drift role may call ${describeRequest(call)}`);
@@ -205,6 +202,12 @@ describe("CI permissions, for every committed stack", () => {
                 }
             }
         }
+    });
+
+    test("every resource type of the justification table is declared by a committed stack", () => {
+        const declared = new Set([...previews.values()].flatMap((doc) => doc.resources.map((r) => r.type)));
+        const strays = [...new Set(GRANTS.map((g) => g.type))].filter((type) => !declared.has(type));
+        assert.deepEqual(strays, [], "entries for resource types no stack has justify nothing");
     });
 
     test("the PassRole grant only hands the stack's role to Lambda", () => {
@@ -249,10 +252,56 @@ describe("CI permission documents", () => {
             }
         }
         assert.equal(unscoped, 1, "exactly one statement of unscopable read-only calls");
+        const onStar = documents.flatMap(([, doc]) => doc.Statement.filter((s) => list(s.Resource).includes("*")).flatMap((s) => list(s.Action)));
+        assert.deepEqual(onStar.sort(), [...new Set(GRANTS.filter((g) => g.unscopable).map((g) => g.action))].sort(),
+            "only actions to which AWS gives no resource type may be granted on \"*\"");
     });
 
     test("read.json only reads", () => {
         for (const s of read.Statement) for (const action of list(s.Action)) assert.match(action, READ_ONLY_ACTION, `${s.Sid}: ${action}`);
+    });
+
+    test("every granted action has an entry in the justification table, and every entry's action is granted", () => {
+        const granted = new Set(documents.flatMap(([, doc]) => doc.Statement.flatMap((s) => list(s.Action))));
+        const justified = new Set(GRANTS.map((g) => g.action));
+        assert.deepEqual([...granted].filter((a) => !justified.has(a)).sort(), [],
+            "granted without an entry in test/support/ciGrants.ts (which resource type needs it, in which phase, read from which provider file?)");
+        assert.deepEqual([...justified].filter((a) => !granted.has(a)).sort(), [], "an entry of test/support/ciGrants.ts whose action deploy/iam/ does not grant");
+    });
+
+    test("read.json holds exactly the actions some entry needs to read; write.json the rest", () => {
+        const readers = new Set(GRANTS.filter((g) => g.phases.includes("read")).map((g) => g.action));
+        const inRead = new Set(read.Statement.flatMap((s) => list(s.Action)));
+        const inWrite = new Set(write.Statement.flatMap((s) => list(s.Action)));
+        assert.deepEqual([...inRead].sort(), [...readers].sort());
+        assert.deepEqual([...inWrite].filter((a) => readers.has(a)), [], "granted twice");
+    });
+
+    test("no action of NOT_GRANTED is granted or justified (the deletes of the retained objects above all)", () => {
+        const granted = new Set(documents.flatMap(([, doc]) => doc.Statement.flatMap((s) => list(s.Action))));
+        for (const n of NOT_GRANTED) {
+            assert.ok(!granted.has(n.action), `${n.action} is granted, but ${n.why}`);
+            assert.ok(!GRANTS.some((g) => g.action === n.action), `${n.action} is both justified and excluded`);
+        }
+    });
+
+    test("every entry has phases, a call and its source file: in terraform-provider-aws, or in this repository", () => {
+        for (const g of [...GRANTS, ...NOT_GRANTED]) {
+            const what = `${g.action} for ${g.type}`;
+            if ("phases" in g) {
+                assert.ok(g.phases.length > 0 && new Set(g.phases).size === g.phases.length, `${what}: phases`);
+                assert.ok(g.calls.length > 0, `${what}: calls`);
+            }
+            if (g.source.startsWith("internal/")) assert.match(g.source, /^internal\/[a-z0-9_/]+\.go$/, what);
+            else assert.ok(fs.existsSync(path.join(REPO_ROOT, g.source)), `${what}: ${g.source} is not a file of this repository`);
+        }
+    });
+
+    test("the documentation's \"What the roles may do, and why\" names every action whose need is uncertain", () => {
+        const { file, section } = rolesSection();
+        for (const g of [...GRANTS, ...NOT_GRANTED].filter((e) => e.uncertain !== undefined)) {
+            assert.ok(section.includes(g.action), `${file} does not say that the need of ${g.action} is uncertain: ${g.uncertain}`);
+        }
     });
 
     test("each document fits a managed policy (6,144 characters without whitespace) and fills in completely", () => {

@@ -7,6 +7,8 @@
  * ExtractInputsFromOutputs), so a hand edit shows up as a difference of inputs.
  */
 import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import type * as provider from "@pulumi/pulumi/provider";
 import type { DoubleContext, ResourceModel } from "./context";
@@ -94,6 +96,22 @@ export function refreshedInputs(oldInputs: Props, live: Props): Props {
     return Object.fromEntries(Object.entries(oldInputs).map(([k, v]) => [k, k in live && k !== DEFAULTS_KEY ? live[k] : v]));
 }
 
+/** In the cloud folder: one JSON line `{op, type, id, urn}` per create, read, update and delete the engine asks for. */
+export const CALLS_FILE = "calls.jsonl";
+
+export interface RecordedCall {
+    readonly op: "create" | "read" | "update" | "delete";
+    readonly type: string;
+    readonly id: string;
+    readonly urn: string;
+}
+
+/** Appends a call to CALLS_FILE: a create once it returns its id, the others as they arrive. */
+function recordCall(ctx: DoubleContext, op: RecordedCall["op"], urn: string, id: string): void {
+    const call: RecordedCall = { op, type: parseUrn(urn).type, id, urn };
+    fs.appendFileSync(path.join(ctx.cloud.dir, CALLS_FILE), `${JSON.stringify(call)}\n`);
+}
+
 export interface DoubleProviderOptions {
     readonly version: string;
     readonly context: DoubleContext;
@@ -113,9 +131,11 @@ export function doubleProvider(opts: DoubleProviderOptions): provider.Provider {
         },
         async create(urn, inputs) {
             const { id, outs } = await modelOf(urn).create(ctx, plain(inputs as Props));
+            recordCall(ctx, "create", urn, id);
             return { id, outs: resecret(withEveryOutput(parseUrn(urn).type, outs), inputs as Props) };
         },
         async read(id, urn, props) {
+            recordCall(ctx, "read", urn, id);
             const found = await modelOf(urn).read(ctx, id, plain(props as Props));
             if (found === undefined) return { id: "", props: {} };
             const live = withEveryOutput(parseUrn(urn).type, found);
@@ -127,10 +147,12 @@ export function doubleProvider(opts: DoubleProviderOptions): provider.Provider {
             };
         },
         async update(id, urn, olds, news) {
+            recordCall(ctx, "update", urn, id);
             const outs = await modelOf(urn).update(ctx, id, plain(olds as Props), plain(news as Props));
             return { outs: resecret(withEveryOutput(parseUrn(urn).type, outs), olds as Props, news as Props) };
         },
         async delete(id, urn, props) {
+            recordCall(ctx, "delete", urn, id);
             await modelOf(urn).delete(ctx, id, plain(props as Props));
         },
         invoke: (token, inputs) => Promise.resolve({ outputs: opts.invoke(token, inputs as Props) }),
