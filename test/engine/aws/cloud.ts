@@ -58,9 +58,33 @@ export class CloudStore {
     }
 
     private save(data: CloudFile): void {
-        const partial = `${this.file}.partial`;
+        const partial = `${this.file}.partial-${process.pid}`;
         fs.writeFileSync(partial, JSON.stringify(data, null, 1));
         fs.renameSync(partial, this.file);
+    }
+
+    /**
+     * Read-modify-write under a lock file: a program in another language has two default aws
+     * providers (its own and the component's), two double processes sharing this cloud.
+     */
+    private update(change: (data: CloudFile) => void): void {
+        const lock = `${this.file}.lock`;
+        for (let attempt = 0; ; attempt++) {
+            try {
+                fs.closeSync(fs.openSync(lock, "wx"));
+                break;
+            } catch (err) {
+                if ((err as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 2000) throw err;
+                Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+            }
+        }
+        try {
+            const data = this.load();
+            change(data);
+            this.save(data);
+        } finally {
+            fs.rmSync(lock, { force: true });
+        }
     }
 
     get(type: string, id: string): Props | undefined {
@@ -68,15 +92,15 @@ export class CloudStore {
     }
 
     put(type: string, id: string, props: Props): void {
-        const data = this.load();
-        (data.resources[type] ??= {})[id] = props;
-        this.save(data);
+        this.update((data) => {
+            (data.resources[type] ??= {})[id] = props;
+        });
     }
 
     remove(type: string, id: string): void {
-        const data = this.load();
-        delete data.resources[type]?.[id];
-        this.save(data);
+        this.update((data) => {
+            delete data.resources[type]?.[id];
+        });
     }
 
     /** Every live resource of a type, by id. */

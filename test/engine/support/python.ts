@@ -133,3 +133,68 @@ export function runPython(world: World, sdk: PythonSdk, script: string, args: re
         child.once("close", (code) => resolve({ code, stdout, stderr }));
     });
 }
+
+/**
+ * `pulumi-aws` from PyPI, for the Python example: the newest release PyPI serves (`pip index versions
+ * pulumi-aws`), which requires pulumi >=3.231.0, so PYTHON_PULUMI_VERSION fits. Its resources ask the
+ * engine for the `aws` plugin at this version; the double on PATH serves them all the same.
+ */
+export const PYTHON_AWS_VERSION = "7.51.1";
+
+/** The import name of the component's generated Python SDK. */
+export const PYTHON_SDK_PACKAGE = "pulumi_mwaa_codeartifact";
+
+export interface PythonAwsVenv {
+    /** The virtualenv's interpreter, with `pulumi` and `pulumi_aws` installed. */
+    readonly python: string;
+    /** Whether the virtualenv came from the cache. */
+    readonly cached: boolean;
+    /** Milliseconds to provide it (0 or nearly when cached). */
+    readonly ms: number;
+}
+
+/** As createVenv, with any requirements: created beside its final place, then renamed. */
+async function createVenvWith(venv: string, requirements: readonly string[]): Promise<void> {
+    const partial = `${venv}.partial-${process.pid}`;
+    fs.rmSync(partial, { recursive: true, force: true });
+    await run("python3", ["-m", "venv", partial]);
+    await run(path.join(partial, "bin", "python"), ["-m", "pip", "install", "--quiet", ...requirements], { maxBuffer: 16 << 20 });
+    try {
+        fs.renameSync(partial, venv);
+    } catch (err) {
+        fs.rmSync(partial, { recursive: true, force: true });
+        if (!fs.existsSync(venv)) throw err;
+    }
+}
+
+/**
+ * A virtualenv with `pulumi` and `pulumi-aws` from PyPI, cached beside the SDK's and keyed by the
+ * Python, pulumi and pulumi-aws versions only: pulumi-aws is large (about 360 MB installed, most of a
+ * minute to download and install), so a schema change must not reinstall it. The component's SDK
+ * comes from pythonSdk's virtualenv instead, through sdkPythonPath.
+ */
+export async function pythonAwsVenv(): Promise<PythonAwsVenv> {
+    const start = Date.now();
+    const venv = path.join(cacheRoot(), `python${await pythonVersion()}-pulumi${PYTHON_PULUMI_VERSION}-aws${PYTHON_AWS_VERSION}`);
+    const cached = fs.existsSync(venv);
+    if (!cached) await createVenvWith(venv, [`pulumi==${PYTHON_PULUMI_VERSION}`, `pulumi-aws==${PYTHON_AWS_VERSION}`]);
+    return { python: path.join(venv, "bin", "python"), cached, ms: Date.now() - start };
+}
+
+/**
+ * A folder for PYTHONPATH that holds only the component's SDK as pip installed it into `sdk`'s
+ * virtualenv: the package and its dist-info (its _utilities reads its version from the metadata), as
+ * symlinks made in `dir`. Another virtualenv's interpreter then imports the SDK, and nothing of
+ * `sdk`'s virtualenv shadows its own packages.
+ */
+export function sdkPythonPath(sdk: PythonSdk, dir: string): string {
+    const lib = path.join(path.dirname(path.dirname(sdk.python)), "lib");
+    const versionDir = fs.readdirSync(lib).find((d) => /^python3\.\d+$/.test(d));
+    if (versionDir === undefined) throw new Error(`no site-packages below ${lib}`);
+    const site = path.join(lib, versionDir, "site-packages");
+    const entries = fs.readdirSync(site).filter((e) => e === PYTHON_SDK_PACKAGE || (e.startsWith(`${PYTHON_SDK_PACKAGE}-`) && e.endsWith(".dist-info")));
+    if (entries.length !== 2) throw new Error(`expected ${PYTHON_SDK_PACKAGE} and its dist-info in ${site}, found: ${entries.join(", ")}`);
+    const overlay = fs.mkdtempSync(path.join(dir, "sdk-path-"));
+    for (const entry of entries) fs.symlinkSync(path.join(site, entry), path.join(overlay, entry));
+    return overlay;
+}
