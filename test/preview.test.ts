@@ -2,16 +2,16 @@
 // `npm run preview:offline` runs it), plus unit tests of the Lambda packager it is built on (the
 // stack config loader's are in stackConfig.test.ts). Temporary projects live in the OS temp folder,
 // never in the repo.
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { listStacks } from "../tools/stackConfig";
 import { lambdaPackage } from "../tools/preview/lambdaPackage";
 import { REFRESHER_TYPE } from "../lib/component";
+import { tempDir, tempProject } from "./support/tempProject";
 
 // build/test/preview.test.js → repo root
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -42,23 +42,6 @@ function preview(args: readonly string[], script: string = SCRIPT): Promise<Run>
     });
 }
 
-const tempDirs: string[] = [];
-function tempDir(): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "preview-test-"));
-    tempDirs.push(dir);
-    return dir;
-}
-after(() => {
-    for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-/** A temp project: the repo's Pulumi.yaml (or `projectYaml`) plus the given stack files. */
-function tempProject(stacks: Record<string, string>, projectYaml?: string): string {
-    const dir = tempDir();
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), projectYaml ?? fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
-    for (const [name, text] of Object.entries(stacks)) fs.writeFileSync(path.join(dir, `Pulumi.${name}.yaml`), text);
-    return dir;
-}
 
 const VALID_STACK = [
     "config:",

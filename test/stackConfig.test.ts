@@ -1,35 +1,17 @@
 // Unit tests of the offline stack configuration reader (tools/stackConfig.ts): pure apart from the
 // temporary project folders it reads, so they run in one process (and under mutation testing).
 // Temporary projects live in the OS temp folder, never in the repo.
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { StackConfigError, UnknownStackError, listStacks, loadStackConfig } from "../tools/stackConfig";
+import { tempProject } from "./support/tempProject";
 
 // build/test/stackConfig.test.js → repo root
 const ROOT = path.resolve(__dirname, "..", "..");
 const PROJECT = "mwaa-codeartifact-token";
 const CIPHERTEXT = "v1:c2VjcmV0LWNpcGhlcnRleHQtdGhhdC1tdXN0LW5ldmVyLWxlYWs=";
 
-const tempDirs: string[] = [];
-function tempDir(): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-config-test-"));
-    tempDirs.push(dir);
-    return dir;
-}
-after(() => {
-    for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-/** A temp project: the repo's Pulumi.yaml (or `projectYaml`) plus the given stack files. */
-function tempProject(stacks: Record<string, string>, projectYaml?: string): string {
-    const dir = tempDir();
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), projectYaml ?? fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
-    for (const [name, text] of Object.entries(stacks)) fs.writeFileSync(path.join(dir, `Pulumi.${name}.yaml`), text);
-    return dir;
-}
 
 // ---------------------------------------------------------------------------------------------
 // loadStackConfig
