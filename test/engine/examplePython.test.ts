@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { DEFAULT_DOUBLE_TOKEN } from "../support/codeartifactDouble";
-import { assertIndexUrl, headObject, objectText } from "./support/observe";
+import { assertIndexUrl, headObject, objectText, worldS3 } from "./support/observe";
 import { PYTHON_AWS_VERSION, pythonAwsVenv, pythonSdk, runPython, sdkPythonPath, type PythonSdk } from "./support/python";
 import { ACCOUNT_ID, startWorld, type World } from "./support/world";
 
@@ -101,7 +101,7 @@ describe("engine: examples/python (pulumi-aws from PyPI, generated SDK, Automati
             "config:", "  aws:region: us-west-2",
             `  ${EXAMPLE.name}:subnetIds: [subnet-0aaa, subnet-0bbb]`, `  ${EXAMPLE.name}:securityGroupIds: [sg-0ccc]`, "",
         ].join("\n"));
-        s3 = new S3Client({ endpoint: world.s3.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, forcePathStyle: true });
+        s3 = worldS3(world);
     });
     after(async () => {
         s3?.destroy();

@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { DEFAULT_DOUBLE_TOKEN } from "../support/codeartifactDouble";
-import { assertIndexUrl, headObject, objectText, up } from "./support/observe";
+import { assertIndexUrl, headObject, objectText, up, worldS3 } from "./support/observe";
 import { exampleProgram, startWorld, type World } from "./support/world";
 
 const EXAMPLE = { name: "mwaa-codeartifact-example", folder: path.join("examples", "typescript") };
@@ -25,7 +25,7 @@ describe("engine: examples/typescript", { timeout: 300_000 }, () => {
 
     before(async () => {
         world = await startWorld();
-        s3 = new S3Client({ endpoint: world.s3.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, forcePathStyle: true });
+        s3 = worldS3(world);
         const dir = path.join(world.projectDir, EXAMPLE.folder);
         // The README's `pulumi config set` commands, as the stack file they write.
         fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), [

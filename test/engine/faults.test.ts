@@ -9,8 +9,9 @@ import { S3Client } from "@aws-sdk/client-s3";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { DEFAULT_DOUBLE_TOKEN } from "../support/codeartifactDouble";
 import { runProcess } from "../support/process";
+import { CloudStore } from "./aws/cloud";
 import { BOOTSTRAP_CONTENT } from "../../lib/component";
-import { assertIndexUrl, childOps, objectText, pendingOperations, putObjectText, stateResources, up } from "./support/observe";
+import { assertIndexUrl, childOps, objectText, pendingOperations, putObjectText, stateResources, up, worldS3 } from "./support/observe";
 import { STACK_BUCKETS, startWorld, type World } from "./support/world";
 
 const BUCKET = STACK_BUCKETS.dev;
@@ -21,10 +22,6 @@ const DENIAL = {
     operation: "GetAuthorizationToken", status: 403, errorType: "AccessDeniedException", times: Infinity,
     message: "User: arn:aws:sts::111122223333:assumed-role/mwaa-codeartifact-dev-role/fn is not authorized to perform: codeartifact:GetAuthorizationToken",
 } as const;
-
-function s3Client(world: World): S3Client {
-    return new S3Client({ endpoint: world.s3.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, forcePathStyle: true });
-}
 
 /** The documented commands, run as a user runs them: the CLI in the project folder with the stack's environment. */
 async function pulumiCommand(world: World, args: string[]): Promise<string> {
@@ -41,7 +38,7 @@ describe("engine: the first up while CodeArtifact denies the role", { timeout: 3
     let s3: S3Client;
     beforeEach(async () => {
         world = await startWorld();
-        s3 = s3Client(world);
+        s3 = worldS3(world);
     });
     afterEach(async () => {
         s3.destroy();
@@ -94,12 +91,11 @@ function readCloud(world: World): CloudFile {
     return JSON.parse(fs.readFileSync(path.join(world.cloudDir, "cloud.json"), "utf8")) as CloudFile;
 }
 
-/** What `aws ... delete` does by hand: removes a resource from the double's cloud. */
+/** What `aws ... delete` does by hand: removes a resource from the double's cloud (under its lock). */
 function deleteInAws(world: World, type: string, id: string): void {
-    const cloud = readCloud(world);
-    delete cloud.resources[type]?.[id];
-    fs.writeFileSync(path.join(world.cloudDir, "cloud.json"), JSON.stringify(cloud));
-    if (type === "aws:lambda/function:Function") fs.rmSync(path.join(world.cloudDir, "functions", id), { recursive: true, force: true });
+    const cloud = new CloudStore(world.cloudDir);
+    cloud.remove(type, id);
+    if (type === "aws:lambda/function:Function") fs.rmSync(cloud.codeDir(id), { recursive: true, force: true });
 }
 
 /** The state file, put back from the copy the CLI keeps beside it when the kill cut it short. */
@@ -124,7 +120,7 @@ describe("engine: an up killed part-way, recovered as docs/deploying.md says", {
 
     it("cancel, drop the pending creates, up, delete what was left behind: converges with a valid token file", async (t) => {
         world = await startWorld();
-        s3 = s3Client(world);
+        s3 = worldS3(world);
         const stack = await world.stack("dev");
         let killed = 0;
         await assert.rejects(stack.up({

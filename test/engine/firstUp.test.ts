@@ -8,9 +8,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { DEFAULT_DOUBLE_TOKEN } from "../support/codeartifactDouble";
 import { stackProgramHandler } from "../support/stackProgram";
-import {
-    assertIndexUrl, changedChildren, childOps, headObject, objectText, preview, putObjectText, scheduledRefresh, stateFileText, up,
-} from "./support/observe";
+import { assertIndexUrl, changedChildren, childOps, headObject, objectText, preview, putObjectText, scheduledRefresh, stateFileText, up, worldS3 } from "./support/observe";
 import { REPO_ROOT, STACK_BUCKETS, startWorld, type World } from "./support/world";
 
 const COMPONENT = "mwaa-codeartifact-dev";
@@ -45,7 +43,7 @@ describe("engine: dev from nothing, then unchanged, refreshed on schedule and dr
     before(async () => {
         world = await startWorld();
         stack = await world.stack("dev");
-        s3 = new S3Client({ endpoint: world.s3.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, forcePathStyle: true });
+        s3 = worldS3(world);
     });
     after(async () => {
         s3?.destroy();

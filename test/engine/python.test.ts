@@ -11,7 +11,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { resolveRefresherArgs, REFRESHER_TYPE, type CodeArtifactTokenRefresherArgs } from "../../lib/component";
 import { DEFAULT_DOUBLE_TOKEN } from "../support/codeartifactDouble";
 import { CHILD_TYPES } from "../support/deploy";
-import { assertIndexUrl, headObject, objectText, stateFileText } from "./support/observe";
+import { assertIndexUrl, headObject, objectText, stateFileText, worldS3 } from "./support/observe";
 import { pythonSdk, runPython, type PythonSdk } from "./support/python";
 import { STACK_BUCKETS, startWorld, type World } from "./support/world";
 
@@ -136,7 +136,7 @@ describe("engine: the component from Python (generated SDK, Automation API, real
             "  mwaa-codeartifact-token:repository: your_repo",
             "",
         ].join("\n"));
-        s3 = new S3Client({ endpoint: world.s3.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, forcePathStyle: true });
+        s3 = worldS3(world);
     });
     after(async () => {
         s3?.destroy();

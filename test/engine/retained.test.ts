@@ -13,7 +13,7 @@ import * as awsS3 from "@pulumi/aws/s3";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { REFRESHER_TYPE } from "../../lib/component";
 import { CALLS_FILE, type RecordedCall } from "./aws/provider";
-import { objectText, stateResources, up } from "./support/observe";
+import { objectText, stateResources, up, worldS3 } from "./support/observe";
 import { STACK_BUCKETS, startWorld, type World } from "./support/world";
 
 const OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2";
@@ -32,7 +32,7 @@ describe("engine: destroy of dev makes no delete call for the two retained objec
 
     before(async () => {
         world = await startWorld();
-        s3 = new S3Client({ endpoint: world.s3.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, forcePathStyle: true });
+        s3 = worldS3(world);
         dev = await world.stack("dev");
     });
     after(async () => {

@@ -9,14 +9,10 @@ import { S3Client } from "@aws-sdk/client-s3";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { PREVIOUS_REFRESHER_TYPE, REFRESHER_TYPE } from "../../lib/component";
 import { DEFAULT_DOUBLE_TOKEN } from "../support/codeartifactDouble";
-import { assertIndexUrl, changedChildren, childOps, objectText, stateResources, up } from "./support/observe";
+import { assertIndexUrl, changedChildren, childOps, objectText, stateResources, up, worldS3 } from "./support/observe";
 import { STACK_BUCKETS, startWorld, type World } from "./support/world";
 
 const TOKEN_KEY = "dags/codeartifact.txt";
-
-function s3Client(world: World): S3Client {
-    return new S3Client({ endpoint: world.s3.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, forcePathStyle: true });
-}
 
 /** Live resources in the double's cloud, by type, with the id of each. */
 function cloudResources(world: World): Record<string, string[]> {
@@ -38,7 +34,7 @@ describe("engine: dev and prod in one backend and one S3 server, then destroy of
 
     before(async () => {
         world = await startWorld();
-        s3 = s3Client(world);
+        s3 = worldS3(world);
         dev = await world.stack("dev");
         prod = await world.stack("prod");
     });

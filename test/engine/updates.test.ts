@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { DEFAULT_DOUBLE_TOKEN } from "../support/codeartifactDouble";
-import { assertIndexUrl, changedChildren, headObject, objectText, up } from "./support/observe";
+import { assertIndexUrl, changedChildren, headObject, objectText, up, worldS3 } from "./support/observe";
 import { STACK_BUCKETS, startWorld, type World } from "./support/world";
 
 const COMPONENT = "mwaa-codeartifact-dev";
@@ -29,7 +29,7 @@ describe("engine: one change at a time, as the lifecycle table says", { timeout:
     before(async () => {
         world = await startWorld();
         stack = await world.stack("dev");
-        s3 = new S3Client({ endpoint: world.s3.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, forcePathStyle: true });
+        s3 = worldS3(world);
         await up(stack);
         requirementsHistory.push((await headObject(s3, BUCKET, "requirements.txt")).versionId);
     });

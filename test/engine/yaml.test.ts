@@ -9,7 +9,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { findYamlHost } from "../../tools/engine/languageHosts";
 import { DEFAULT_DOUBLE_TOKEN } from "../support/codeartifactDouble";
-import { assertIndexUrl, headObject, objectText, preview, up } from "./support/observe";
+import { assertIndexUrl, headObject, objectText, preview, up, worldS3 } from "./support/observe";
 import { STACK_BUCKETS, startWorld, type World } from "./support/world";
 
 const PROJECT = "mwaa-codeartifact-yaml";
@@ -29,7 +29,7 @@ describe("engine: examples/yaml with the real YAML language host", { timeout: 60
 
     before(async () => {
         world = await startWorld({ path: [findYamlHost(process.env, (line) => process.stderr.write(`${line}\n`))] });
-        s3 = new S3Client({ endpoint: world.s3.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, forcePathStyle: true });
+        s3 = worldS3(world);
         dir = path.join(world.projectDir, "examples", "yaml");
         writeStackFile(dir);
         stack = await world.localStack(dir, "dev");

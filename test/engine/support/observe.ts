@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { EngineEvent, OpType, Stack, UpResult, PreviewResult } from "@pulumi/pulumi/automation";
 import { cloudSettingsFromEnv } from "../aws/cloud";
 import { createContext, type DoubleContext } from "../aws/context";
@@ -95,6 +95,11 @@ export function stateResources(world: World, stack: string): StateResource[] {
 export function pendingOperations(world: World, stack: string): unknown[] {
     const state = JSON.parse(stateFileText(world, stack)) as { checkpoint: { latest?: { pending_operations?: unknown[] } } };
     return state.checkpoint.latest?.pending_operations ?? [];
+}
+
+/** A client of the world's S3 server, as the tests (not the function) reach it. */
+export function worldS3(world: World): S3Client {
+    return new S3Client({ endpoint: world.s3.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, forcePathStyle: true });
 }
 
 /** The double's view of the cloud, from the test process. */
