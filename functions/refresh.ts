@@ -118,16 +118,11 @@ export function readRefreshConfig(env: Readonly<Record<string, string | undefine
  */
 export function renderTokenFile(option: IndexOption, token: string, endpoint: string): string {
     if (option !== "index-url" && option !== "extra-index-url") throw new Error(`Invalid index option ${JSON.stringify(option)}`);
-    if (typeof token !== "string" || token.length === 0) throw new Error("CodeArtifact returned an empty authorization token");
+    if (token.length === 0) throw new Error("CodeArtifact returned an empty authorization token");
     if (!/^[\x21-\x7e]+$/.test(token)) {
         throw new Error("CodeArtifact returned an authorization token containing whitespace, control or non-ASCII characters");
     }
-    let url: URL | undefined;
-    try {
-        url = new URL(endpoint);
-    } catch {
-        url = undefined;
-    }
+    const url = URL.canParse(endpoint) ? new URL(endpoint) : undefined;
     if (!url || url.protocol !== "https:" || !url.hostname || url.username || url.password || url.search || url.hash) {
         throw new Error(`CodeArtifact returned a repository endpoint that is not a plain https URL: ${JSON.stringify(String(endpoint))}`);
     }

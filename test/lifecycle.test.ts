@@ -177,6 +177,12 @@ test("the function's timeout covers the IAM wait and a refresh whose every SDK a
     assert.ok(timeout <= 900, "Lambda's maximum");
 });
 
+test("one SDK call's worst case: four attempts that time out, with the three longest backoffs between them", () => {
+    const attempts = SDK_MAX_ATTEMPTS * (HTTP.connectionTimeoutMs + HTTP.requestTimeoutMs);
+    // Standard retry mode: 1 s throttling base doubled per retry (1, 2, 4 s; the 20 s cap is not reached), each plus 5 s of Retry-After.
+    assert.equal(sdkCallBudgetMs() - attempts, (1 + 2 + 4) * 1000 + 3 * 5000);
+});
+
 // --- 9: every name and description that preview accepts deploys -----------------------------------
 
 const STACK_NAME = fc.stringMatching(/^[A-Za-z0-9_.-]{1,100}$/);

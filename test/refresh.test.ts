@@ -1,5 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import fc from "fast-check";
 import { mockClient } from "aws-sdk-client-mock";
 import {
@@ -11,7 +13,9 @@ import {
 import { PutObjectCommand, PutObjectCommandInput, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import {
     DEFAULTS,
+    DEPLOY_EVENT_SOURCE,
     ENV,
+    IndexOption,
     METRIC_DIMENSION,
     METRIC_NAME,
     RefreshConfig,
@@ -120,6 +124,10 @@ test("puts exactly one slash before simple/ whatever the endpoint's trailing sla
     for (const endpoint of ["https://h.example.com/pypi/r", "https://h.example.com/pypi/r/", "https://h.example.com/pypi/r//"]) {
         assert.equal(renderTokenFile("index-url", "t", endpoint), "--index-url https://aws:t@h.example.com/pypi/r/simple/\n", endpoint);
     }
+});
+
+test("renderTokenFile refuses any option but the two pip index options", () => {
+    assert.throws(() => renderTokenFile("find-links" as IndexOption, "t", ENDPOINT), /^Error: Invalid index option "find-links"$/);
 });
 
 test("rendered URL decodes back to the token for any printable ASCII token (property)", () => {
@@ -252,6 +260,12 @@ test("expiration within the clock-skew allowance is accepted", async () => {
     assert.equal(result.secondsLeft, 3899);
 });
 
+test("expiration exactly at the requested duration plus skew is accepted", async () => {
+    const s = setup({ expiration: new Date(NOW + (3600 + 300) * 1000) });
+    const result = await s.run({ durationSeconds: 3600 });
+    assert.equal(result.secondsLeft, 3900);
+});
+
 test("http (non-https) endpoint: nothing written", async () => {
     await assertFailsWithoutWriting(setup({ endpoint: "http://d-1.d.codeartifact.us-west-2.amazonaws.com/pypi/r/" }), /not a plain https URL/);
 });
@@ -262,6 +276,12 @@ test("endpoint that is not a URL: nothing written", async () => {
 
 test("endpoint carrying credentials: nothing written", async () => {
     await assertFailsWithoutWriting(setup({ endpoint: "https://user:pw@h.example.com/pypi/r/" }), /not a plain https URL/);
+});
+
+test("no endpoint returned: nothing written", async () => {
+    const s = setup();
+    s.ca.on(GetRepositoryEndpointCommand).resolves({});
+    await assertFailsWithoutWriting(s, /not a plain https URL: ""$/);
 });
 
 // ---- AWS errors ----------------------------------------------------------
@@ -350,6 +370,29 @@ test("a CodeArtifact non-access error is rethrown with operation and code", asyn
     await assertFailsWithoutWriting(s, /^CodeArtifact GetRepositoryEndpoint failed: ResourceNotFoundException \(HTTP 404\): Repository not found$/);
 });
 
+test("an error without a name, code or HTTP status is rethrown as Error, its text verbatim", async () => {
+    const s = setup();
+    // A failure below the SDK's error parsing (a TypeError, a socket error) has no $metadata; the text may say "undefined".
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the case under test: a rejection that is not an Error
+    s.ca.on(GetRepositoryEndpointCommand).callsFake(() => Promise.reject({ message: "Cannot read properties of undefined (reading 'x')" }));
+    await assertFailsWithoutWriting(s,
+        /^CodeArtifact GetRepositoryEndpoint failed: Error: Cannot read properties of undefined \(reading 'x'\)$/);
+});
+
+test("a redacted token is shown as ***", async () => {
+    const s = setup();
+    s.s3.on(PutObjectCommand).rejects(s3Error("InvalidRequest", `bad token ${FAKE_TOKEN}.`, 400));
+    const err = await s.run().then(() => assert.fail("should reject"), (e: Error) => e);
+    assert.match(err.message, /: bad token \*\*\*\.$/);
+});
+
+test("a CodeArtifact denial mentioning KMS still names the CodeArtifact permission", async () => {
+    const s = setup();
+    s.ca.on(GetAuthorizationTokenCommand).rejects(codeartifactDenied("kms:Decrypt on the domain's key"));
+    const err = await assertFailsWithoutWriting(s, /missing permission codeartifact:GetAuthorizationToken on domain your_domain/);
+    assert.doesNotMatch(err.message, /missing permission kms:/);
+});
+
 // ---- metric --------------------------------------------------------------
 
 test("emits exactly one EMF line with the seconds left", async () => {
@@ -429,6 +472,56 @@ test("readRefreshConfig applies defaults and falls back to AWS_REGION", () => {
         indexOption: "index-url", metricNamespace: DEFAULTS.metricNamespace,
     });
     assert.ok(!("kmsKeyArn" in config));
+});
+
+test("readRefreshConfig trims values, the AWS_REGION fallback included; a blank KMS_KEY_ARN means no KMS key", () => {
+    const config = readRefreshConfig({
+        [ENV.domain]: " my-domain ", [ENV.domainOwner]: "111122223333\n", [ENV.repository]: "my-repo",
+        [ENV.bucket]: "airflow-my-env", [ENV.region]: "  ", [ENV.kmsKeyArn]: " \t", AWS_REGION: " us-east-2 ",
+    });
+    assert.equal(config.domain, "my-domain");
+    assert.equal(config.domainOwner, "111122223333");
+    assert.equal(config.region, "us-east-2");
+    assert.ok(!("kmsKeyArn" in config));
+});
+
+test("readRefreshConfig accepts the bounds and the longer region names", () => {
+    const config = readRefreshConfig({ ...FULL_ENV, [ENV.durationSeconds]: "900", [ENV.region]: "us-gov-west-1" });
+    assert.equal(config.durationSeconds, 900);
+    assert.equal(config.region, "us-gov-west-1");
+    assert.equal(readRefreshConfig({ ...FULL_ENV, [ENV.durationSeconds]: "43200" }).durationSeconds, 43200);
+});
+
+// Each value holds a valid one at its start or at its end, so a rule that is not anchored at both ends lets it through.
+const REFUSED: ReadonlyArray<readonly [string, string, string]> = [
+    [ENV.domain, "a CodeArtifact domain name", "-my-domain"],
+    [ENV.domain, "a CodeArtifact domain name", "my-domain_"],
+    [ENV.domainOwner, "a 12-digit AWS account id", "a111122223333"],
+    [ENV.domainOwner, "a 12-digit AWS account id", "111122223333a"],
+    [ENV.repository, "a CodeArtifact repository name", "-my-repo"],
+    [ENV.repository, "a CodeArtifact repository name", "my-repo!"],
+    [ENV.region, "an AWS region", "xeu-west-1"],
+    [ENV.region, "an AWS region", "eu-west-12"],
+    [ENV.bucket, "an S3 bucket name", "-airflow-env"],
+    [ENV.bucket, "an S3 bucket name", "airflow-env-"],
+    [ENV.key, "a relative S3 key", "/dags/token.txt"],
+    [ENV.key, "a relative S3 key", `dags/${"k".repeat(1020)}`],
+    [ENV.durationSeconds, "an integer number of seconds between 900 and 43200", "+3600"],
+    [ENV.durationSeconds, "an integer number of seconds between 900 and 43200", "3600."],
+    [ENV.kmsKeyArn, "a KMS key or alias ARN", `x${KMS_ARN}`],
+    [ENV.kmsKeyArn, "a KMS key or alias ARN", `${KMS_ARN} other`],
+    [ENV.metricNamespace, "a custom CloudWatch namespace", "My Namespace"],
+];
+for (const [name, rule, bad] of REFUSED) {
+    test(`readRefreshConfig refuses ${name}=${bad.length > 40 ? `${bad.slice(0, 20)}... (${bad.length} characters)` : bad}`, () => {
+        assert.throws(() => readRefreshConfig({ ...FULL_ENV, [name]: bad }),
+            (err: Error) => err.message === `Invalid token refresh configuration: ${name} must be ${rule} (got ${JSON.stringify(bad)})`);
+    });
+}
+
+test("readRefreshConfig lists the problems separated by semicolons", () => {
+    assert.throws(() => readRefreshConfig({ ...FULL_ENV, [ENV.domainOwner]: "1234", [ENV.bucket]: "" }),
+        (err: Error) => err.message === "Invalid token refresh configuration: CODEARTIFACT_DOMAIN_OWNER must be a 12-digit AWS account id (got \"1234\"); TOKEN_BUCKET is missing");
 });
 
 test("readRefreshConfig names every missing variable in one error", () => {
@@ -520,6 +613,20 @@ test("deploy-time refresh: a denial that outlasts the wait fails with the clear 
     });
     assert.ok(run.elapsed() <= IAM_PROPAGATION_WAIT_MS, `waited ${run.elapsed()} ms`);
     assert.equal(s.puts().length, 0);
+});
+
+test("deploy-time refresh: the error after the wait keeps the last denial as its cause", async () => {
+    const s = setup();
+    s.ca.on(GetAuthorizationTokenCommand).rejects(codeartifactDenied("codeartifact:GetAuthorizationToken"));
+    const err = await runWaiting(s).result.then(() => assert.fail("should reject"), (e: Error) => e);
+    assert.ok(err.cause instanceof Error);
+    assert.match(err.cause.message, /^CodeArtifact GetAuthorizationToken failed: access denied/);
+    assert.ok(err.cause.cause instanceof AccessDeniedException);
+});
+
+test("the deploy event is the one docs/deploying.md documents", () => {
+    const doc = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "deploying.md"), "utf8");
+    assert.ok(doc.includes(`event \`${JSON.stringify({ source: DEPLOY_EVENT_SOURCE })}\``), "docs/deploying.md names the deploy event");
 });
 
 test("deploy-time refresh: any other error fails at once, unwrapped", async () => {
