@@ -233,3 +233,13 @@ test("fitText keeps short text and cuts long text to the limit around an ellipsi
         }
     }));
 });
+
+test("a stack name with other characters keeps its letters, with - in their place, and a hash", () => {
+    assert.match(refresherNameForStack("team.data"), /^mwaa-codeartifact-team-data-[0-9a-f]{6}$/);
+});
+
+test("fitText: the head gets the odd character; a limit of one leaves the ellipsis alone", () => {
+    assert.equal(fitText("abcdef", 4), "ab…f");
+    assert.equal(fitText("abcdef", 5), "ab…ef");
+    assert.equal(fitText("abc", 1), "…");
+});

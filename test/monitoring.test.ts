@@ -117,3 +117,24 @@ test("refreshes that succeed but return short-lived tokens go to ALARM", () => {
     const short: Datapoint[] = Array.from({ length: 12 }, (_, i) => ({ timestampSeconds: i * 1800, ingestedAtSeconds: i * 1800 + 60, value: 600 }));
     assert.equal(evaluateStalenessAlarm(w, STALE_ALARM_MISSING_DATA, short, 6 * 3600), "ALARM");
 });
+
+test("the longest period wins when the token outlasts the worst silence by exactly the 5-minute lead", () => {
+    // 20-minute refreshes, 1-hour periods: 2 periods evaluated, silence up to 3 h; 11 100 s leaves 300 s.
+    assert.deepEqual(stalenessAlarmWindow(11_100, 20), {
+        periodSeconds: 3600, evaluationPeriods: 2, thresholdSeconds: 1200, tokenSecondsLeftWhenAlarmFires: 300,
+    });
+});
+
+test("a window of exactly one day is allowed; none longer is ever returned", () => {
+    // 23-hour refreshes: 24 one-hour periods, the day CloudWatch allows.
+    assert.deepEqual(stalenessAlarmWindow(90_300, 1380), {
+        periodSeconds: 3600, evaluationPeriods: 24, thresholdSeconds: 82_800, tokenSecondsLeftWhenAlarmFires: 300,
+    });
+    // Daily refreshes need 25 periods of any length: every window would exceed the day.
+    assert.throws(() => stalenessAlarmWindow(10 * 86_400, 1440), /no staleness alarm window fits/);
+});
+
+test("the refusal names the schedule", () => {
+    assert.throws(() => stalenessAlarmWindow(900, 14),
+        (err: Error) => err.message === "no staleness alarm window fits a 900s token refreshed every 14 minutes; shorten refreshIntervalMinutes");
+});

@@ -79,3 +79,51 @@ test("only the Lambda service may assume the role", () => {
         { Sid: "LambdaAssumeRole", Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
     ]);
 });
+
+test("the whole refresh policy, statement by statement", () => {
+    const kmsKeyArn = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab";
+    assert.deepEqual(refreshPolicy({ ...SCOPE, kmsKeyArn }), {
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "MintToken", Effect: "Allow", Action: ["codeartifact:GetAuthorizationToken"],
+                Resource: "arn:aws:codeartifact:us-west-2:111122223333:domain/your-domain" },
+            { Sid: "ReadRepository", Effect: "Allow", Action: ["codeartifact:GetRepositoryEndpoint", "codeartifact:ReadFromRepository"],
+                Resource: "arn:aws:codeartifact:us-west-2:111122223333:repository/your-domain/your_repo" },
+            { Sid: "BearerTokenForCodeArtifact", Effect: "Allow", Action: ["sts:GetServiceBearerToken"], Resource: "*",
+                Condition: { StringEquals: { "sts:AWSServiceName": "codeartifact.amazonaws.com" } } },
+            { Sid: "WriteTokenFile", Effect: "Allow", Action: ["s3:PutObject"], Resource: "arn:aws:s3:::airflow-dev/dags/codeartifact.txt" },
+            { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                Resource: "arn:aws:logs:us-west-2:111122223333:log-group:refresh-logs:*" },
+            { Sid: "EncryptTokenFile", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Encrypt"], Resource: kmsKeyArn },
+        ],
+    });
+    assert.equal(lambdaTrustPolicy().Version, "2012-10-17");
+});
+
+// Each value holds a valid one at its start or at its end, so a rule not anchored at both ends would let it through.
+const REFUSED_SCOPES: ReadonlyArray<readonly [keyof RefreshPolicyScope, string, string]> = [
+    ["partition", "xaws", " matching /^aws(-[a-z]+)*$/"],
+    ["partition", "aws-", " matching /^aws(-[a-z]+)*$/"],
+    ["codeartifactRegion", "xus-west-2", " matching /^[a-z]{2}(-[a-z]+)+-\\d$/"],
+    ["codeartifactRegion", "us-west-21", " matching /^[a-z]{2}(-[a-z]+)+-\\d$/"],
+    ["domainOwner", "x111122223333", " matching /^\\d{12}$/"],
+    ["domainOwner", "1111222233334", " matching /^\\d{12}$/"],
+    ["domain", "*", ""],
+    ["repository", "your_repo?", ""],
+    ["bucket", "", ""],
+    ["tokenKey", "dags/*.txt", ""],
+    ["logGroupArn", "xarn:aws:logs:us-west-2:111122223333:log-group:refresh-logs",
+        " matching /^arn:aws(-[a-z]+)*:logs:[a-z0-9-]+:\\d{12}:log-group:[^:*]+$/"],
+    ["logGroupArn", "arn:aws:logs:us-west-2:111122223333:log-group:refresh-logs:",
+        " matching /^arn:aws(-[a-z]+)*:logs:[a-z0-9-]+:\\d{12}:log-group:[^:*]+$/"],
+    ["kmsKeyArn", "xarn:aws:kms:us-west-2:111122223333:key/1234abcd",
+        " matching /^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\\d{12}:key\\/[A-Za-z0-9-]+$/"],
+    ["kmsKeyArn", "arn:aws:kms:us-west-2:111122223333:key/1234abcd/x",
+        " matching /^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\\d{12}:key\\/[A-Za-z0-9-]+$/"],
+];
+for (const [field, value, rule] of REFUSED_SCOPES) {
+    test(`refresh policy refuses ${field} "${value}" with its rule`, () => {
+        assert.throws(() => refreshPolicy({ ...SCOPE, [field]: value }),
+            (err: Error) => err.message === `refresh policy: ${field} must be an exact value${rule}, got "${value}"`);
+    });
+}

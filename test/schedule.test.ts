@@ -145,3 +145,26 @@ describe("schedule: properties", () => {
         );
     });
 });
+
+describe("schedule: messages", () => {
+    test("a bad argument is named with its value", () => {
+        const cases: ReadonlyArray<readonly [() => unknown, string]> = [
+            [() => failedRefreshesSurvived(0, 5), "tokenDurationSeconds must be a positive integer, got 0"],
+            [() => failedRefreshesSurvived(43200, 1.5), "intervalMinutes must be a positive integer, got 1.5"],
+            [() => maxIntervalMinutesSurviving(-1, 2), "tokenDurationSeconds must be a positive integer, got -1"],
+            [() => maxIntervalMinutesSurviving(43200, -1), "failures must be a non-negative integer, got -1"],
+            [() => maxIntervalMinutesSurviving(43200, 0.5), "failures must be a non-negative integer, got 0.5"],
+            [() => maxIntervalMinutesSurviving(120, 2), "a 120 s token cannot survive 2 failed refresh(es) at any whole-minute interval"],
+            [() => worstCaseTokenSecondsLeft(Number.NaN, 5), "tokenDurationSeconds must be a positive integer, got NaN"],
+            [() => worstCaseTokenSecondsLeft(900, 0), "intervalMinutes must be a positive integer, got 0"],
+            [() => scheduleExpression(-5), "intervalMinutes must be a positive integer, got -5"],
+        ];
+        for (const [call, message] of cases) {
+            assert.throws(call, (err: Error) => err instanceof RangeError && err.message === message, message);
+        }
+    });
+
+    test("surviving no failure at all is a valid request", () => {
+        assert.equal(maxIntervalMinutesSurviving(43200, 0), 720);
+    });
+});

@@ -800,12 +800,22 @@ describe("settings: the documentation's sample values", () => {
         domainOwner: SAMPLE_ACCOUNT, requirements: JSON.stringify(["apache-airflow-providers-snowflake", "your-package==1.4.2"]),
         kmsKeyArn: `arn:aws:kms:us-west-2:${SAMPLE_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`, alarmEmail: "oncall@example.com",
     });
-    const own = () => parse({ bucket: "airflow-dev-444455556666-us-west-2", domain: "data-platform", repository: "airflow" });
+    const OWN_NAMES = { bucket: "airflow-dev-444455556666-us-west-2", domain: "data-platform", repository: "airflow" };
+    const own = () => parse(OWN_NAMES);
 
     test("every sample left is found, by key", () => {
         assert.deepEqual(sampleValues(sample()).map((v) => v.key),
             ["bucket", "requirements[1]", "domain", "domainOwner", "repository", "kmsKeyArn", "alarmEmail"]);
         assert.deepEqual(sampleValues(own()), []);
+    });
+
+    test("the alarm topic in the sample account is found; samples are matched whole, not inside other values", () => {
+        const topic = `arn:aws:sns:us-west-2:${SAMPLE_ACCOUNT}:alarms`;
+        assert.deepEqual(sampleValues(parse({ ...OWN_NAMES, alarmTopicArn: topic })), [{ key: "alarmTopicArn", value: topic }]);
+        const lookalikes = parse({
+            ...OWN_NAMES, requirements: JSON.stringify(["internal-your-package-fork==2.0"]), alarmEmail: "oncall@example.com.au",
+        });
+        assert.deepEqual(sampleValues(lookalikes), []);
     });
 
     test("a stack pinned to the documentation account may hold them (the AWS provider refuses it anywhere real)", () => {
