@@ -269,15 +269,13 @@ const FORBIDDEN_SUMMARY =
 
 function forbiddenOptionIn(line: string): { name: string; why: string } | undefined {
     // pip drops comments: "#" at the start of a line or after whitespace, to the end of the line.
-    const code = line.replace(/(^|\s)#.*$/, "");
-    for (const token of code.trim().split(/\s+/)) {
-        if (!token.startsWith("-")) continue;
+    const code = line.replace(/(^|\s)#.*/g, "");
+    for (const token of code.split(/\s/)) {
         for (const option of FORBIDDEN_REQUIREMENT_OPTIONS) {
             for (const name of option.names) {
-                const isLong = name.startsWith("--");
-                const matches = isLong
+                const matches = name.startsWith("--")
                     ? token === name || token.startsWith(`${name}=`)
-                    : token === name || (token.startsWith(name) && !token.startsWith("--"));
+                    : token.startsWith(name) && !token.startsWith("--");
                 if (matches) return { name, why: option.why };
             }
         }

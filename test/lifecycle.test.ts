@@ -123,6 +123,40 @@ test("the stack's aws:defaultTags count towards requirements.txt's 10 tags, as p
     }
 });
 
+test("readSettings reports unknown keys of the project's namespace only, for the stack it runs in", () => {
+    const config = new pulumi.Config("mwaa-codeartifact-token");
+    try {
+        pulumi.runtime.setAllConfig({
+            "aws:region": "us-west-2",
+            "aws:allowedAccountIds": JSON.stringify(["111122223333"]),
+            "aws:tokenDurationSecond": "3600",
+            "mwaa-codeartifact-token:bucket": "airflow-dev-111122223333-us-west-2",
+            "mwaa-codeartifact-token:domain": "your-domain",
+            "mwaa-codeartifact-token:repository": "your_repo",
+            "mwaa-codeartifact-token:tokenDurationSecond": "3600",
+        });
+        assert.notEqual(pulumi.getStack(), "");
+        assert.throws(() => readSettings(config), (e: Error) => e.message === [
+            `Invalid configuration for stack ${pulumi.getStack()} (1 problem):`,
+            "  - mwaa-codeartifact-token:tokenDurationSecond: got an unknown key; allowed: one of the keys declared in Pulumi.yaml " +
+                "(did you mean tokenDurationSeconds?)",
+        ].join("\n"));
+    } finally {
+        pulumi.runtime.setAllConfig({ "aws:region": "us-west-2" });
+    }
+});
+
+test("aws:defaultTags counts only when its tags are an object", () => {
+    try {
+        for (const tags of [undefined, null, "owner", ["owner"]]) {
+            pulumi.runtime.setAllConfig(tags === undefined ? {} : { "aws:defaultTags": JSON.stringify({ tags }) });
+            assert.deepEqual(providerDefaultTagKeys(), [], JSON.stringify(tags));
+        }
+    } finally {
+        pulumi.runtime.setAllConfig({ "aws:region": "us-west-2" });
+    }
+});
+
 // --- 3: destroy, replacement and renames ---------------------------------------------------------
 
 test("destroy and replacement keep both S3 objects, and only them", async () => {

@@ -16,9 +16,14 @@ import {
     Settings,
     SettingsError,
     UNSET_DEFAULTS,
+    bucketNameProblems,
+    closestKey,
     parseSettings,
     refuseSampleValues,
     renderGiven,
+    requirementLineProblems,
+    s3PathProblems,
+    tagProblems,
 } from "../lib/settings";
 import { SAMPLE_ACCOUNT, pinnedToSampleAccount, sampleValues } from "../lib/samples";
 import { MIN_INTERVAL_MINUTES, defaultRefreshIntervalMinutes, failedRefreshesSurvived } from "../lib/schedule";
@@ -838,5 +843,125 @@ describe("settings: the documentation's sample values", () => {
 
     test("a requirement listed twice is refused, naming the first", () => {
         rejects({ requirements: JSON.stringify(["your-package", "boto3", "your-package"]) }, "requirements[2]", /a line not listed already \(it repeats requirements\[0\]\)/);
+    });
+});
+
+describe("settings: each rule's exact words", () => {
+    const S3_SAFE = "only S3-safe characters (letters, digits, ! - _ . * ' ( ) and / between segments)";
+    const FORBIDDEN = "a requirement or pip option line (-c/--constraint is fine) without -i/--index-url, --extra-index-url, " +
+        "--no-index, -f/--find-links, -r/--requirement or --trusted-host";
+    const problemsOf = (overrides: Raw, setKeys?: string[]) => errorOf(overrides, setKeys).problems;
+    const given = (key: string, value: string) => renderGiven(key, value);
+
+    test("paths: a prefix with a bad character, an empty or .txt-only file name, an empty key", () => {
+        assert.deepEqual(problemsOf({ dagsPrefix: "dags " }), [
+            { key: "dagsPrefix", given: '"dags "', allowed: `an S3 key prefix (one trailing / is dropped) with: ${S3_SAFE}` },
+        ]);
+        const txt = 'a name ending in ".txt" (the DAG processor must never treat it as a DAG or DAG zip)';
+        assert.deepEqual(problemsOf({ tokenFileName: "" }), [
+            { key: "tokenFileName", given: '""', allowed: `a file name or sub-path under the DAGs folder with: a non-empty name, ${txt}` },
+        ]);
+        assert.deepEqual(problemsOf({ tokenFileName: "sub/.txt" }), [
+            { key: "tokenFileName", given: '"sub/.txt"', allowed: `a file name or sub-path under the DAGs folder with: ${txt}` },
+        ]);
+        assert.deepEqual(problemsOf({ requirementsKey: "" }), [{ key: "requirementsKey", given: '""', allowed: "an S3 object key with: a non-empty key" }]);
+    });
+
+    test("paths: a file name already refused is not also measured; a refused prefix does not stand in the token key", () => {
+        const long = `a b${"x".repeat(1000)}.txt`;
+        assert.deepEqual(problemsOf({ tokenFileName: long }), [
+            { key: "tokenFileName", given: given("tokenFileName", long), allowed: `a file name or sub-path under the DAGs folder with: ${S3_SAFE}` },
+        ]);
+        assert.deepEqual(problemsOf({ dagsPrefix: "da gs", requirementsKey: "da gs/codeartifact.txt" }).map((p) => p.allowed), [
+            `an S3 key prefix (one trailing / is dropped) with: ${S3_SAFE}`,
+            `an S3 object key with: ${S3_SAFE}`,
+        ]);
+    });
+
+    test("bucket: the rule broken, named", () => {
+        assert.deepEqual(problemsOf({ bucket: "airflow_x" }), [
+            { key: "bucket", given: '"airflow_x"', allowed: "an S3 bucket name with: only lowercase letters, digits, dots (.) and hyphens (-)" },
+        ]);
+    });
+
+    test("requirements: a repeat names the first listing, surrounding spaces ignored", () => {
+        const repeats = "a line not listed already (it repeats requirements[0])";
+        assert.deepEqual(problemsOf({ requirements: JSON.stringify(["pkg==1 ", "pkg==1", " pkg==1"]) }), [
+            { key: "requirements[1]", given: '"pkg==1"', allowed: repeats },
+            { key: "requirements[2]", given: '" pkg==1"', allowed: repeats },
+        ]);
+    });
+
+    test("requirements: every rule a line breaks, joined with commas", () => {
+        const line = "--no-index \u0001";
+        assert.deepEqual(problemsOf({ requirements: JSON.stringify([line]) }), [{
+            key: "requirements[0]", given: JSON.stringify(line),
+            allowed: `a single line without newlines or control characters, ${FORBIDDEN}; --no-index is refused because it would switch off the CodeArtifact index`,
+        }]);
+    });
+
+    test("requirements: an option glued to its value, or followed by a comment, is still refused; a backslash inside a line is fine", () => {
+        assert.deepEqual(requirementLineProblems("-ihttps://example.com/simple"),
+            [`${FORBIDDEN}; -i is refused because the token file sets the package index`]);
+        assert.deepEqual(requirementLineProblems("--no-index # offline builds"),
+            [`${FORBIDDEN}; --no-index is refused because it would switch off the CodeArtifact index`]);
+        assert.deepEqual(requirementLineProblems("pkg \\ "), ["a line not ending in \\ (pip would join it with the next line)"]);
+        assert.deepEqual(requirementLineProblems("wheel @ file:///C:\\wheels\\pkg.whl"), []);
+    });
+
+    test("schedule: the duration's rule, and the interval's when the duration is refused too", () => {
+        assert.deepEqual(problemsOf({ tokenDurationSeconds: "100", refreshIntervalMinutes: "3" }), [
+            { key: "tokenDurationSeconds", given: '"100"', allowed: "an integer number of seconds from 900 to 43200 (CodeArtifact authorization token lifetime)" },
+            { key: "refreshIntervalMinutes", given: '"3"',
+                allowed: "an integer of at least 5 minutes that lets a valid tokenDurationSeconds survive 1 failed refresh, or 0 for the default" },
+        ]);
+    });
+
+    test("alarmEmail: 254 characters at most", () => {
+        const email = (domainLabel: number) => `${"a".repeat(64)}@${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(domainLabel)}.com`;
+        assert.equal(email(57).length, 254);
+        assert.equal(parse({ alarmEmail: email(57) }).alarmEmail, email(57));
+        assert.deepEqual(problemsOf({ alarmEmail: email(58) }).map((p) => p.allowed), ["an email address such as data-platform@example.com"]);
+    });
+
+    test("tags: too many, a key shown whole up to 40 characters, a value quoted once, every rule joined", () => {
+        const eleven = JSON.stringify(Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, "v"])));
+        assert.deepEqual(problemsOf({ tags: eleven }).map((p) => p.allowed),
+            ["at most 10 tags (requirements.txt is tagged, and S3 objects take at most 10)"]);
+        const key40 = `aws:${"k".repeat(36)}`;
+        assert.deepEqual(problemsOf({ tags: JSON.stringify({ [key40]: "v", team: "x#y", "aws:x#": "v" }) }), [
+            { key: `tags[${JSON.stringify(key40)}]`, given: '"v"', allowed: "a tag key not starting with aws: (reserved for AWS)" },
+            { key: 'tags["team"]', given: '"x#y"', allowed: "a tag value of letters, digits, spaces and _ . : / = + - @" },
+            { key: 'tags["aws:x#"]', given: '"v"',
+                allowed: "a tag key not starting with aws: (reserved for AWS), a tag key of letters, digits, spaces and _ . : / = + - @" },
+        ]);
+        assert.deepEqual(tagProblems("a", "x"), [], "a one-character key is fine");
+    });
+
+    test("an unknown key with nothing close gets no suggestion", () => {
+        assert.deepEqual(problemsOf({}, ["zzzzzzzzzz"]),
+            [{ key: "zzzzzzzzzz", given: "an unknown key", allowed: "one of the keys declared in Pulumi.yaml" }]);
+    });
+
+    test("closestKey: three edits at most; the nearest wins, and the key declared first on a tie", () => {
+        assert.equal(closestKey("bucketxyz"), "bucket");
+        assert.equal(closestKey("bucketwxyz"), undefined);
+        assert.equal(closestKey("requirementKey"), "requirementsKey", "requirements is 3 edits away, requirementsKey 1");
+        assert.equal(closestKey("requirementey"), "requirementsKey", "both are 2 edits away");
+    });
+
+    test("renderGiven shows 60 characters whole and cuts a longer value to 59 and an ellipsis", () => {
+        assert.equal(renderGiven("bucket", "a".repeat(60)), JSON.stringify("a".repeat(60)));
+        assert.equal(renderGiven("bucket", "a".repeat(61)), JSON.stringify(`${"a".repeat(59)}…`));
+    });
+
+    test("bucket and S3 path rules, each alone", () => {
+        assert.deepEqual(bucketNameProblems("a"), ["3 to 63 characters"]);
+        assert.deepEqual(bucketNameProblems("a192.168.5.4"), []);
+        assert.deepEqual(bucketNameProblems("192.168.5.4a"), []);
+        assert.deepEqual(s3PathProblems("/dags/"), ["no leading /", "no trailing /"]);
+        assert.deepEqual(s3PathProblems("dags//x"), ["no empty segment (//)"]);
+        assert.deepEqual(s3PathProblems("dags/a b"), [S3_SAFE]);
+        assert.deepEqual(s3PathProblems("a".repeat(1025)), ["at most 1024 bytes"]);
     });
 });
