@@ -1,10 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as vm from "node:vm";
 import * as pulumi from "@pulumi/pulumi";
 import { ACCOUNT, installMocks, valueOf } from "./support/pulumiTesting";
 import { BASE, BUCKET, CHILD_TYPES, type Deployed, deployer, dependsOnUrns } from "./support/deploy";
 import {
-    BOOTSTRAP_CONTENT, CodeArtifactTokenRefresher, PREVIOUS_REFRESHER_TYPE, REFRESHER_TYPE, renderRequirements, s3Etag, serializeHandler,
+    BOOTSTRAP_CONTENT, CodeArtifactTokenRefresher, PREVIOUS_REFRESHER_TYPE, REFRESHER_TYPE, refresherArgs, renderRequirements,
+    resolveRefresherArgs, s3Etag, serializeHandler,
 } from "../lib/component";
 import { functionTimeoutSeconds } from "../functions/limits";
 import { ENV } from "../functions/refresh";
@@ -281,4 +285,121 @@ test("every refresher in a program shares one serialization of the handler, so t
     assert.match(await code(first), /exports\.handler/);
     const variables = (d: Deployed) => (d.one("aws:lambda/function:Function").inputs.environment as { variables: Record<string, string> }).variables;
     assert.notEqual(variables(first)[ENV.bucket], variables(second)[ENV.bucket], "each keeps its own settings");
+});
+
+// ---- every input the mutation run found unchecked --------------------------------------------------
+
+const OPS_TOPIC = "arn:aws:sns:us-west-2:444455556666:ops";
+const KMS_KEY = "arn:aws:kms:us-west-2:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+test("the component's tags reach every taggable child, and only the token file stays untagged", async () => {
+    const d = await deploy({ tags: { team: "data" }, alarmEmail: "oncall@corp.test" });
+    const tagged = d.resources.filter((r) => r.type !== REFRESHER_TYPE && "tags" in r.inputs);
+    assert.deepEqual(tagged.map((r) => r.name.slice(d.name.length + 1)).sort(),
+        ["alarms", "function", "logs", "refresh-failed", "requirements", "role", "schedule", "token-stale"]);
+    for (const r of tagged) assert.deepEqual(r.inputs.tags, { team: "data" }, r.name);
+});
+
+test("the function waits for its role policy, and the stale alarm for the first refresh", async () => {
+    const d = await deploy();
+    const policy = await dependsOnUrns(d.options.get(`${d.name}-function`));
+    assert.equal(policy.length, 1);
+    assert.match(policy[0], new RegExp(`aws:iam/rolePolicy:RolePolicy::${d.name}-policy$`));
+    const stale = await dependsOnUrns(d.options.get(`${d.name}-token-stale`));
+    assert.equal(stale.length, 1);
+    assert.match(stale[0], new RegExp(`aws:lambda/invocation:Invocation::${d.name}-first-refresh$`));
+});
+
+test("the function's description and the two alarms, input by input", async () => {
+    const d = await deploy({ alarmTopicArn: OPS_TOPIC });
+    assert.equal(d.one("aws:lambda/function:Function").inputs.description,
+        "Refreshes the CodeArtifact token in s3 object dags/codeartifact.txt for MWAA");
+    const fnName = d.one("aws:lambda/function:Function").state.name;
+    const { tags: failedTags, ...failed } = d.one("aws:cloudwatch/metricAlarm:MetricAlarm", "refresh-failed").inputs;
+    assert.deepEqual(failedTags, {});
+    assert.deepEqual(failed, {
+        alarmDescription: "A CodeArtifact token refresh for s3 object dags/codeartifact.txt failed; the previous token stays in place until it expires.",
+        namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: fnName }, statistic: "Sum", period: 300,
+        evaluationPeriods: 1, threshold: 0, comparisonOperator: "GreaterThanThreshold", treatMissingData: "notBreaching",
+        alarmActions: [OPS_TOPIC], okActions: [OPS_TOPIC],
+    });
+    const { tags: staleTags, ...stale } = d.one("aws:cloudwatch/metricAlarm:MetricAlarm", "token-stale").inputs;
+    assert.deepEqual(staleTags, {});
+    assert.deepEqual(stale, {
+        alarmDescription: `No fresh CodeArtifact token reached s3://${BUCKET}/dags/codeartifact.txt for 5 periods of 3600s ` +
+            "(INSUFFICIENT_DATA: the function reported nothing at all); the current token expires in about 360 minutes at worst.",
+        namespace: "MWAA/CodeArtifactToken", metricName: "TokenSecondsLeft", dimensions: { TokenObject: `s3://${BUCKET}/dags/codeartifact.txt` },
+        statistic: "Maximum", period: 3600, evaluationPeriods: 5, datapointsToAlarm: 5, threshold: 14_400,
+        comparisonOperator: "LessThanThreshold", treatMissingData: "missing",
+        alarmActions: [OPS_TOPIC], okActions: [OPS_TOPIC], insufficientDataActions: [OPS_TOPIC],
+    });
+});
+
+test("a KMS key reaches the function's environment", async () => {
+    const d = await deploy({ kmsKeyArn: KMS_KEY });
+    const variables = (d.one("aws:lambda/function:Function").inputs.environment as { variables: Record<string, string> }).variables;
+    assert.equal(variables[ENV.kmsKeyArn], KMS_KEY);
+});
+
+test("arguments given as outputs are checked at deploy time, and their real values are used", async () => {
+    const d = await deploy({
+        domainOwner: pulumi.output("444455556666"), codeartifactRegion: pulumi.output("eu-west-1"),
+        kmsKeyArn: pulumi.output(KMS_KEY), alarmTopicArn: pulumi.output(OPS_TOPIC),
+    });
+    const variables = (d.one("aws:lambda/function:Function").inputs.environment as { variables: Record<string, string> }).variables;
+    assert.equal(variables[ENV.domainOwner], "444455556666");
+    assert.equal(variables[ENV.region], "eu-west-1");
+    assert.equal(variables[ENV.kmsKeyArn], KMS_KEY);
+    assert.deepEqual(d.one("aws:cloudwatch/metricAlarm:MetricAlarm", "refresh-failed").inputs.alarmActions, [OPS_TOPIC]);
+});
+
+test("a bad component name is refused with the component's type as the namespace", () => {
+    assert.throws(() => new CodeArtifactTokenRefresher("bad name!", BASE), (err: Error) => err.message ===
+        'Invalid configuration (1 problem):\n  - CodeArtifactTokenRefresher:name: got "bad name!"; allowed: a component name of only letters, digits, - and _');
+});
+
+test("refresherArgs hands the settings' requirements and tags over as copies", () => {
+    const settings = resolveRefresherArgs("copy", { ...BASE, requirements: ["pkg==1"], tags: { team: "data" } });
+    const args = refresherArgs(settings);
+    assert.deepEqual(args.requirements, ["pkg==1"]);
+    assert.deepEqual(args.tags, { team: "data" });
+    assert.ok(!Object.isFrozen(args.requirements) && !Object.isFrozen(args.tags), "a caller may extend them");
+});
+
+test("the component records its outputs in the state, the two alarm names included", async () => {
+    const d = await deploy();
+    const monitor = pulumi.runtime.getMonitor() as unknown as { resources: Map<string, { state?: unknown }> };
+    const state = monitor.resources.get(await valueOf(d.refresher.urn))?.state as { toJavaScript?: () => Record<string, unknown> } | undefined;
+    const outputs = state?.toJavaScript?.() ?? {};
+    assert.deepEqual(Object.keys(outputs).sort(), [
+        "alarmNames", "bucket", "failedRefreshesSurvived", "functionArn", "functionName", "logGroupName", "requirementsKey",
+        "requirementsVersionId", "scheduleExpression", "tokenKey", "worstCaseTokenSecondsLeft",
+    ]);
+    const alarms = d.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm").map((r) => r.state.name);
+    assert.deepEqual(await valueOf(d.refresher.alarmNames), alarms);
+});
+
+test("the bootstrap token file is one pip comment line, and the alias is the type token earlier releases registered", () => {
+    assert.match(BOOTSTRAP_CONTENT, /^# [^\n]+\n$/);
+    const lifecycle = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "lifecycle.md"), "utf8");
+    assert.ok(lifecycle.includes(`an alias from \`${PREVIOUS_REFRESHER_TYPE}\``), "docs/lifecycle.md names the alias");
+});
+
+/** Loads the serialized handler module as Lambda would, with `env` as its process environment. */
+async function loadHandlerModule(env: Record<string, string>): Promise<Record<string, unknown>> {
+    const { text } = await serializeHandler();
+    const module = { exports: {} as Record<string, unknown> };
+    const load = vm.compileFunction(text, ["exports", "require", "module", "process"]) as
+        (exports: unknown, require: NodeJS.Require, module: unknown, process: unknown) => void;
+    load(module.exports, require, module, { ...process, env });
+    return module.exports;
+}
+
+test("the serialized module builds the handler when it loads: a bad configuration fails at init", async () => {
+    await assert.rejects(loadHandlerModule({}), /^Error: Invalid token refresh configuration: CODEARTIFACT_DOMAIN is missing/);
+    const exports = await loadHandlerModule({
+        [ENV.domain]: "my-domain", [ENV.domainOwner]: ACCOUNT, [ENV.repository]: "my-repo", [ENV.region]: "us-west-2", [ENV.bucket]: BUCKET,
+    });
+    assert.deepEqual(Object.keys(exports), ["handler"]);
+    assert.equal(typeof exports.handler, "function");
 });
