@@ -142,21 +142,17 @@ export function refresherArgs(settings: Settings): CodeArtifactTokenRefresherArg
 }
 
 /**
- * Valid stand-ins for arguments that are Outputs (known only at deploy time, and then checked by
- * AWS); every plain value is checked by the same rules as stack configuration.
+ * The bucket's stand-in when it is an Output (known only at deploy time, and then checked by AWS).
+ * The other arguments that may be Outputs are optional and read as unset; every plain value is
+ * checked by the same rules as stack configuration.
  */
-const DEFERRED_ARGS: Readonly<Record<string, string>> = {
-    bucket: "deferred-bucket",
-    domainOwner: "111122223333",
-    codeartifactRegion: "us-east-1",
-    kmsKeyArn: "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000",
-    alarmTopicArn: "arn:aws:sns:us-east-1:111122223333:deferred",
-};
+const DEFERRED_BUCKET = "deferred-bucket";
 
 /**
  * Applies defaults and normalisation to the arguments, refusing bad ones with the same single
  * message `pulumi preview` shows for bad stack configuration (keys prefixed with the component's
- * name). For arguments given as Outputs the result holds stand-ins: read those from `args`.
+ * name). For arguments given as Outputs the result holds a stand-in bucket and leaves the others
+ * unset: read those from `args`.
  */
 export function resolveRefresherArgs(name: string, args: CodeArtifactTokenRefresherArgs): Settings {
     const nameProblems = refresherNameProblems(name);
@@ -173,7 +169,7 @@ export function resolveRefresherArgs(name: string, args: CodeArtifactTokenRefres
         if (typeof value === "number" || Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype) {
             return JSON.stringify(value);
         }
-        return DEFERRED_ARGS[key];
+        return key === "bucket" ? DEFERRED_BUCKET : undefined;
     }, { project: name });
 }
 

@@ -353,9 +353,22 @@ test("arguments given as outputs are checked at deploy time, and their real valu
     assert.deepEqual(d.one("aws:cloudwatch/metricAlarm:MetricAlarm", "refresh-failed").inputs.alarmActions, [OPS_TOPIC]);
 });
 
-test("a bad component name is refused with the component's type as the namespace", () => {
+test("a bad component name is refused with the component's type as the namespace, every rule it breaks named", () => {
     assert.throws(() => new CodeArtifactTokenRefresher("bad name!", BASE), (err: Error) => err.message ===
         'Invalid configuration (1 problem):\n  - CodeArtifactTokenRefresher:name: got "bad name!"; allowed: a component name of only letters, digits, - and _');
+    const long = `bad name!${"x".repeat(40)}`;
+    assert.throws(() => new CodeArtifactTokenRefresher(long, BASE), (err: Error) => err.message.endsWith(
+        "; allowed: a component name of only letters, digits, - and _, at most 47 characters " +
+        "(the Lambda function and EventBridge rule names derived from it are limited to 64)"));
+});
+
+test("resolved arguments: a stand-in bucket for an Output, the optional Outputs unset", () => {
+    const settings = resolveRefresherArgs("deferred", {
+        ...BASE, bucket: pulumi.output("airflow-real"), domainOwner: pulumi.output("444455556666"),
+        codeartifactRegion: pulumi.output("eu-west-1"), kmsKeyArn: pulumi.output(KMS_KEY), alarmTopicArn: pulumi.output(OPS_TOPIC),
+    });
+    assert.equal(settings.bucket, "deferred-bucket");
+    for (const key of ["domainOwner", "codeartifactRegion", "kmsKeyArn", "alarmTopicArn"] as const) assert.equal(settings[key], undefined, key);
 });
 
 test("refresherArgs hands the settings' requirements and tags over as copies", () => {
