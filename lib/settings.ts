@@ -275,7 +275,7 @@ function forbiddenOptionIn(line: string): { name: string; why: string } | undefi
             for (const name of option.names) {
                 const matches = name.startsWith("--")
                     ? token === name || token.startsWith(`${name}=`)
-                    : token.startsWith(name) && !token.startsWith("--");
+                    : token.startsWith(name);
                 if (matches) return { name, why: option.why };
             }
         }

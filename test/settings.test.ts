@@ -903,6 +903,8 @@ describe("settings: each rule's exact words", () => {
     test("requirements: an option glued to its value, or followed by a comment, is still refused; a backslash inside a line is fine", () => {
         assert.deepEqual(requirementLineProblems("-ihttps://example.com/simple"),
             [`${FORBIDDEN}; -i is refused because the token file sets the package index`]);
+        assert.deepEqual(requirementLineProblems("--extra-index-url=https://pypi.org/simple"),
+            [`${FORBIDDEN}; --extra-index-url is refused because the token file sets the package index`]);
         assert.deepEqual(requirementLineProblems("--no-index # offline builds"),
             [`${FORBIDDEN}; --no-index is refused because it would switch off the CodeArtifact index`]);
         assert.deepEqual(requirementLineProblems("pkg \\ "), ["a line not ending in \\ (pip would join it with the next line)"]);
@@ -922,12 +924,14 @@ describe("settings: each rule's exact words", () => {
         assert.equal(email(57).length, 254);
         assert.equal(parse({ alarmEmail: email(57) }).alarmEmail, email(57));
         assert.deepEqual(problemsOf({ alarmEmail: email(58) }).map((p) => p.allowed), ["an email address such as data-platform@example.com"]);
+        for (const ok of ["ops@a.test", "ops@corp.x.test"]) assert.equal(parse({ alarmEmail: ok }).alarmEmail, ok, "one-character labels are fine");
+        assert.deepEqual(problemsOf({ alarmEmail: "ops@corp.test!" }).map((p) => p.key), ["alarmEmail"]);
     });
 
     test("tags: too many, a key shown whole up to 40 characters, a value quoted once, every rule joined", () => {
         const eleven = JSON.stringify(Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, "v"])));
-        assert.deepEqual(problemsOf({ tags: eleven }).map((p) => p.allowed),
-            ["at most 10 tags (requirements.txt is tagged, and S3 objects take at most 10)"]);
+        assert.deepEqual(problemsOf({ tags: eleven }).map((p) => [p.key, p.allowed]),
+            [["tags", "at most 10 tags (requirements.txt is tagged, and S3 objects take at most 10)"]]);
         const key40 = `aws:${"k".repeat(36)}`;
         assert.deepEqual(problemsOf({ tags: JSON.stringify({ [key40]: "v", team: "x#y", "aws:x#": "v" }) }), [
             { key: `tags[${JSON.stringify(key40)}]`, given: '"v"', allowed: "a tag key not starting with aws: (reserved for AWS)" },
@@ -948,6 +952,7 @@ describe("settings: each rule's exact words", () => {
         assert.equal(closestKey("bucketwxyz"), undefined);
         assert.equal(closestKey("requirementKey"), "requirementsKey", "requirements is 3 edits away, requirementsKey 1");
         assert.equal(closestKey("requirementey"), "requirementsKey", "both are 2 edits away");
+        assert.equal(closestKey("requirementss"), "requirements", "requirementsKey, declared first, is 3 edits away; requirements 1");
     });
 
     test("renderGiven shows 60 characters whole and cuts a longer value to 59 and an ellipsis", () => {
@@ -963,5 +968,7 @@ describe("settings: each rule's exact words", () => {
         assert.deepEqual(s3PathProblems("dags//x"), ["no empty segment (//)"]);
         assert.deepEqual(s3PathProblems("dags/a b"), [S3_SAFE]);
         assert.deepEqual(s3PathProblems("a".repeat(1025)), ["at most 1024 bytes"]);
+        assert.deepEqual(s3PathProblems("a".repeat(1024)), []);
+        assert.deepEqual(s3PathProblems("dags/./x"), ["no . or .. segment"]);
     });
 });
