@@ -907,6 +907,7 @@ describe("settings: each rule's exact words", () => {
             [`${FORBIDDEN}; --extra-index-url is refused because the token file sets the package index`]);
         assert.deepEqual(requirementLineProblems("--no-index # offline builds"),
             [`${FORBIDDEN}; --no-index is refused because it would switch off the CodeArtifact index`]);
+        assert.deepEqual(requirementLineProblems("--trusted-hosts example.com"), [], "a long option matches whole or before =; pip refuses unknown ones itself");
         assert.deepEqual(requirementLineProblems("pkg \\ "), ["a line not ending in \\ (pip would join it with the next line)"]);
         assert.deepEqual(requirementLineProblems("wheel @ file:///C:\\wheels\\pkg.whl"), []);
     });
@@ -930,8 +931,8 @@ describe("settings: each rule's exact words", () => {
 
     test("tags: too many, a key shown whole up to 40 characters, a value quoted once, every rule joined", () => {
         const eleven = JSON.stringify(Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, "v"])));
-        assert.deepEqual(problemsOf({ tags: eleven }).map((p) => [p.key, p.allowed]),
-            [["tags", "at most 10 tags (requirements.txt is tagged, and S3 objects take at most 10)"]]);
+        assert.deepEqual(problemsOf({ tags: eleven }),
+            [{ key: "tags", given: given("tags", eleven), allowed: "at most 10 tags (requirements.txt is tagged, and S3 objects take at most 10)" }]);
         const key40 = `aws:${"k".repeat(36)}`;
         assert.deepEqual(problemsOf({ tags: JSON.stringify({ [key40]: "v", team: "x#y", "aws:x#": "v" }) }), [
             { key: `tags[${JSON.stringify(key40)}]`, given: '"v"', allowed: "a tag key not starting with aws: (reserved for AWS)" },
