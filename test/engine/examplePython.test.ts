@@ -12,6 +12,7 @@ import { DEFAULT_DOUBLE_TOKEN } from "../support/codeartifactDouble";
 import { assertIndexUrl, headObject, objectText, worldS3 } from "./support/observe";
 import { PYTHON_AWS_VERSION, pythonAwsVenv, pythonSdk, runPython, sdkPythonPath, type PythonSdk } from "./support/python";
 import { ACCOUNT_ID, startWorld, type World } from "./support/world";
+import { CloudStore } from "./aws/cloud";
 
 const EXAMPLE = { name: "mwaa-codeartifact-python-example", folder: path.join("examples", "python") };
 const STACK = "dev";
@@ -53,10 +54,6 @@ interface StateEntry {
     readonly type: string;
     readonly provider?: string;
     readonly inputs?: Record<string, unknown>;
-}
-
-function cloudOf(world: World): Record<string, Record<string, Record<string, unknown>>> {
-    return (JSON.parse(fs.readFileSync(path.join(world.cloudDir, "cloud.json"), "utf8")) as { resources: Record<string, Record<string, Record<string, unknown>>> }).resources;
 }
 
 describe("engine: examples/python (pulumi-aws from PyPI, generated SDK, Automation API)", { timeout: 600_000 }, () => {
@@ -117,7 +114,7 @@ describe("engine: examples/python (pulumi-aws from PyPI, generated SDK, Automati
         bucket = String(result.outputs?.bucket_name);
         assert.match(bucket, /^mwaa-[0-9a-f]{7}$/);
         assertIndexUrl(await objectText(s3, bucket, "dags/codeartifact.txt"), DEFAULT_DOUBLE_TOKEN, "airflow");
-        const environments = Object.values(cloudOf(world)["aws:mwaa/environment:Environment"] ?? {});
+        const environments = Object.values(new CloudStore(world.cloudDir).list("aws:mwaa/environment:Environment"));
         assert.equal(environments.length, 1);
         const version = (await headObject(s3, bucket, "requirements.txt")).versionId;
         assert.equal(environments[0].requirementsS3ObjectVersion, version);
@@ -125,7 +122,7 @@ describe("engine: examples/python (pulumi-aws from PyPI, generated SDK, Automati
         assert.equal(environments[0].requirementsS3Path, "requirements.txt");
         assert.equal(environments[0].sourceBucketArn, `arn:aws:s3:::${bucket}`);
         assert.deepEqual(environments[0].networkConfiguration, { subnetIds: ["subnet-0aaa", "subnet-0bbb"], securityGroupIds: ["sg-0ccc"] });
-        const policies = Object.values(cloudOf(world)["aws:iam/rolePolicy:RolePolicy"] ?? {}).map((p) => String(p.policy));
+        const policies = Object.values(new CloudStore(world.cloudDir).list("aws:iam/rolePolicy:RolePolicy")).map((p) => String(p.policy));
         const execution = policies.find((p) => p.includes("airflow:PublishMetrics"));
         assert.ok(execution?.includes(`arn:aws:s3:::${bucket}/*`), "the execution role reads the bucket, token file included");
         assert.ok(!execution?.includes("codeartifact"), "and needs nothing of CodeArtifact");
@@ -152,7 +149,7 @@ describe("engine: examples/python (pulumi-aws from PyPI, generated SDK, Automati
         const result = await example("destroy");
         assert.equal(result.changes?.delete, 24, result.printed);
         await assert.rejects(s3.send(new HeadBucketCommand({ Bucket: bucket })));
-        const left = Object.entries(cloudOf(world)).filter(([, byId]) => Object.keys(byId).length > 0).map(([type]) => type);
+        const left = Object.keys(new CloudStore(world.cloudDir).liveIds());
         assert.deepEqual(left, []);
     });
 });

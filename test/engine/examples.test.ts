@@ -10,12 +10,9 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { DEFAULT_DOUBLE_TOKEN } from "../support/codeartifactDouble";
 import { assertIndexUrl, headObject, objectText, up, worldS3 } from "./support/observe";
 import { exampleProgram, startWorld, type World } from "./support/world";
+import { CloudStore } from "./aws/cloud";
 
 const EXAMPLE = { name: "mwaa-codeartifact-example", folder: path.join("examples", "typescript") };
-
-function cloudOf(world: World): Record<string, Record<string, Record<string, unknown>>> {
-    return (JSON.parse(fs.readFileSync(path.join(world.cloudDir, "cloud.json"), "utf8")) as { resources: Record<string, Record<string, Record<string, unknown>>> }).resources;
-}
 
 describe("engine: examples/typescript", { timeout: 300_000 }, () => {
     let world: World;
@@ -46,13 +43,13 @@ describe("engine: examples/typescript", { timeout: 300_000 }, () => {
         bucket = String(result.result.outputs.bucketName.value);
         assert.match(bucket, /^mwaa-[0-9a-f]{7}$/);
         assertIndexUrl(await objectText(s3, bucket, "dags/codeartifact.txt"), DEFAULT_DOUBLE_TOKEN, "airflow");
-        const environments = Object.values(cloudOf(world)["aws:mwaa/environment:Environment"] ?? {});
+        const environments = Object.values(new CloudStore(world.cloudDir).list("aws:mwaa/environment:Environment"));
         assert.equal(environments.length, 1);
         const version = (await headObject(s3, bucket, "requirements.txt")).versionId;
         assert.equal(environments[0].requirementsS3ObjectVersion, version);
         assert.equal(environments[0].requirementsS3Path, "requirements.txt");
         assert.equal(environments[0].sourceBucketArn, `arn:aws:s3:::${bucket}`);
-        const policies = Object.values(cloudOf(world)["aws:iam/rolePolicy:RolePolicy"] ?? {}).map((p) => String(p.policy));
+        const policies = Object.values(new CloudStore(world.cloudDir).list("aws:iam/rolePolicy:RolePolicy")).map((p) => String(p.policy));
         const execution = policies.find((p) => p.includes("airflow:PublishMetrics"));
         assert.ok(execution?.includes(`arn:aws:s3:::${bucket}/*`), "the execution role reads the bucket, token file included");
         assert.ok(!execution?.includes("codeartifact"), "and needs nothing of CodeArtifact");
@@ -62,7 +59,7 @@ describe("engine: examples/typescript", { timeout: 300_000 }, () => {
         const destroyed = await stack.destroy();
         assert.equal(destroyed.summary.resourceChanges?.delete, 24);
         await assert.rejects(s3.send(new HeadBucketCommand({ Bucket: bucket })));
-        const left = Object.entries(cloudOf(world)).filter(([, byId]) => Object.keys(byId).length > 0).map(([type]) => type);
+        const left = Object.keys(new CloudStore(world.cloudDir).liveIds());
         assert.deepEqual(left, []);
     });
 });

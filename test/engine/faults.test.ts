@@ -83,14 +83,6 @@ function runningUps(world: World): number[] {
     });
 }
 
-interface CloudFile {
-    resources: Record<string, Record<string, Record<string, unknown>>>;
-}
-
-function readCloud(world: World): CloudFile {
-    return JSON.parse(fs.readFileSync(path.join(world.cloudDir, "cloud.json"), "utf8")) as CloudFile;
-}
-
 /** What `aws ... delete` does by hand: removes a resource from the double's cloud (under its lock). */
 function deleteInAws(world: World, type: string, id: string): void {
     const cloud = new CloudStore(world.cloudDir);
@@ -143,8 +135,8 @@ describe("engine: an up killed part-way, recovered as docs/deploying.md says", {
         const recovered = await up(stack);
         const ids = await pulumiCommand(world, ["stack", "--show-ids"]);
         const leftovers: string[] = [];
-        for (const [type, byId] of Object.entries(readCloud(world).resources)) {
-            for (const id of Object.keys(byId).filter((i) => i.includes("mwaa-codeartifact-dev-") && !ids.includes(i))) {
+        for (const [type, ids] of Object.entries(new CloudStore(world.cloudDir).liveIds())) {
+            for (const id of ids.filter((i) => i.includes("mwaa-codeartifact-dev-") && !ids.includes(i))) {
                 leftovers.push(id);
                 deleteInAws(world, type, id);
             }
@@ -155,7 +147,7 @@ describe("engine: an up killed part-way, recovered as docs/deploying.md says", {
         assert.equal(Object.values(recovered.result.summary.resourceChanges ?? {}).reduce((a, b) => a + b, 0), 15);
         assertIndexUrl(await objectText(s3, BUCKET, TOKEN_KEY), DEFAULT_DOUBLE_TOKEN);
         assert.match(await objectText(s3, BUCKET, "requirements.txt"), /^-r \/usr\/local\/airflow\/dags\/codeartifact.txt\n/);
-        const live = Object.values(readCloud(world).resources).flatMap((byId) => Object.keys(byId)).filter((id) => id.includes("mwaa-codeartifact-dev-"));
+        const live = Object.values(new CloudStore(world.cloudDir).liveIds()).flat().filter((id) => id.includes("mwaa-codeartifact-dev-"));
         assert.deepEqual(live.filter((id) => !ids.includes(id)), [], "every resource AWS has is in the state");
     });
 });

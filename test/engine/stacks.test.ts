@@ -11,19 +11,9 @@ import { PREVIOUS_REFRESHER_TYPE, REFRESHER_TYPE } from "../../lib/component";
 import { DEFAULT_DOUBLE_TOKEN } from "../support/codeartifactDouble";
 import { assertIndexUrl, changedChildren, childOps, objectText, stateResources, up, worldS3 } from "./support/observe";
 import { STACK_BUCKETS, startWorld, type World } from "./support/world";
+import { CloudStore } from "./aws/cloud";
 
 const TOKEN_KEY = "dags/codeartifact.txt";
-
-/** Live resources in the double's cloud, by type, with the id of each. */
-function cloudResources(world: World): Record<string, string[]> {
-    const file = path.join(world.cloudDir, "cloud.json");
-    const data = JSON.parse(fs.readFileSync(file, "utf8")) as { resources: Record<string, Record<string, unknown>> };
-    const live: Record<string, string[]> = {};
-    for (const [type, byId] of Object.entries(data.resources)) {
-        if (Object.keys(byId).length > 0) live[type] = Object.keys(byId);
-    }
-    return live;
-}
 
 describe("engine: dev and prod in one backend and one S3 server, then destroy of dev", { timeout: 300_000 }, () => {
     let world: World;
@@ -55,7 +45,7 @@ describe("engine: dev and prod in one backend and one S3 server, then destroy of
         for (const bucket of Object.values(STACK_BUCKETS)) assertIndexUrl(await objectText(s3, bucket, TOKEN_KEY), DEFAULT_DOUBLE_TOKEN);
         assert.match(await objectText(s3, STACK_BUCKETS.prod, "requirements.txt"), /^-r \/usr\/local\/airflow\/dags\/codeartifact.txt\n--constraint /);
         assert.equal(world.s3.versions(STACK_BUCKETS.prod, TOKEN_KEY)[0].headers["x-amz-server-side-encryption"], "aws:kms");
-        assert.deepEqual(cloudResources(world)["aws:lambda/function:Function"]?.sort(), [names.dev, names.prod].sort());
+        assert.deepEqual(new CloudStore(world.cloudDir).liveIds()["aws:lambda/function:Function"]?.sort(), [names.dev, names.prod].sort());
     });
 
     it("destroy of dev removes every resource but the two retained objects, which keep content and versions; prod is untouched", async () => {
@@ -66,7 +56,7 @@ describe("engine: dev and prod in one backend and one S3 server, then destroy of
             tokenVersions: world.s3.versions(bucket, TOKEN_KEY).map((v) => v.versionId),
             requirementsVersions: world.s3.versions(bucket, "requirements.txt").map((v) => v.versionId),
         };
-        const prodCloud = cloudResources(world);
+        const prodCloud = new CloudStore(world.cloudDir).liveIds();
         const destroyed = await dev.destroy();
         assert.equal(destroyed.summary.resourceChanges?.delete, 15);
         assert.deepEqual(stateResources(world, "dev"), []);
@@ -77,7 +67,7 @@ describe("engine: dev and prod in one backend and one S3 server, then destroy of
         assert.deepEqual(world.s3.versions(bucket, "requirements.txt").map((v) => v.versionId), before.requirementsVersions);
         assert.ok(!fs.existsSync(path.join(world.cloudDir, "functions", names.dev)), "the function's code is gone");
 
-        const left = cloudResources(world);
+        const left = new CloudStore(world.cloudDir).liveIds();
         const devLeft = Object.values(left).flat().filter((id) => id.includes("mwaa-codeartifact-dev"));
         assert.deepEqual(devLeft, []);
         const prodLeft = (cloud: Record<string, string[]>) => Object.values(cloud).flat().filter((id) => id.includes("prod")).sort();

@@ -108,6 +108,15 @@ export class CloudStore {
         return { ...this.load().resources[type] };
     }
 
+    /** The ids of every live resource, by type; types with none left out. */
+    liveIds(): Record<string, string[]> {
+        const live: Record<string, string[]> = {};
+        for (const [type, byId] of Object.entries(this.load().resources)) {
+            if (Object.keys(byId).length > 0) live[type] = Object.keys(byId);
+        }
+        return live;
+    }
+
     /** The folder that holds a function's deployed code, one per function name. */
     codeDir(functionName: string): string {
         return path.join(this.dir, "functions", functionName);
