@@ -851,7 +851,6 @@ describe("settings: each rule's exact words", () => {
     const FORBIDDEN = "a requirement or pip option line (-c/--constraint is fine) without -i/--index-url, --extra-index-url, " +
         "--no-index, -f/--find-links, -r/--requirement or --trusted-host";
     const problemsOf = (overrides: Raw, setKeys?: string[]) => errorOf(overrides, setKeys).problems;
-    const given = (key: string, value: string) => renderGiven(key, value);
 
     test("paths: a prefix with a bad character, an empty or .txt-only file name, an empty key", () => {
         assert.deepEqual(problemsOf({ dagsPrefix: "dags " }), [
@@ -870,7 +869,7 @@ describe("settings: each rule's exact words", () => {
     test("paths: a file name already refused is not also measured; a refused prefix does not stand in the token key", () => {
         const long = `a b${"x".repeat(1000)}.txt`;
         assert.deepEqual(problemsOf({ tokenFileName: long }), [
-            { key: "tokenFileName", given: given("tokenFileName", long), allowed: `a file name or sub-path under the DAGs folder with: ${S3_SAFE}` },
+            { key: "tokenFileName", given: renderGiven("tokenFileName", long), allowed: `a file name or sub-path under the DAGs folder with: ${S3_SAFE}` },
         ]);
         assert.deepEqual(problemsOf({ dagsPrefix: "da gs", requirementsKey: "da gs/codeartifact.txt" }).map((p) => p.allowed), [
             `an S3 key prefix (one trailing / is dropped) with: ${S3_SAFE}`,
@@ -932,7 +931,7 @@ describe("settings: each rule's exact words", () => {
     test("tags: too many, a key shown whole up to 40 characters, a value quoted once, every rule joined", () => {
         const eleven = JSON.stringify(Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, "v"])));
         assert.deepEqual(problemsOf({ tags: eleven }),
-            [{ key: "tags", given: given("tags", eleven), allowed: "at most 10 tags (requirements.txt is tagged, and S3 objects take at most 10)" }]);
+            [{ key: "tags", given: renderGiven("tags", eleven), allowed: "at most 10 tags (requirements.txt is tagged, and S3 objects take at most 10)" }]);
         const key40 = `aws:${"k".repeat(36)}`;
         assert.deepEqual(problemsOf({ tags: JSON.stringify({ [key40]: "v", team: "x#y", "aws:x#": "v" }) }), [
             { key: `tags[${JSON.stringify(key40)}]`, given: '"v"', allowed: "a tag key not starting with aws: (reserved for AWS)" },
