@@ -135,8 +135,8 @@ describe("engine: an up killed part-way, recovered as docs/deploying.md says", {
         const recovered = await up(stack);
         const ids = await pulumiCommand(world, ["stack", "--show-ids"]);
         const leftovers: string[] = [];
-        for (const [type, ids] of Object.entries(new CloudStore(world.cloudDir).liveIds())) {
-            for (const id of ids.filter((i) => i.includes("mwaa-codeartifact-dev-") && !ids.includes(i))) {
+        for (const [type, liveOfType] of Object.entries(new CloudStore(world.cloudDir).liveIds())) {
+            for (const id of liveOfType.filter((i) => i.includes("mwaa-codeartifact-dev-") && !ids.includes(i))) {
                 leftovers.push(id);
                 deleteInAws(world, type, id);
             }
