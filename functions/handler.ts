@@ -6,21 +6,22 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- see above */
 import type * as CodeArtifactSdk from "@aws-sdk/client-codeartifact";
 import type * as S3Sdk from "@aws-sdk/client-s3";
+import type { IndexFetch } from "./indexCheck";
 import { HTTP, SDK_MAX_ATTEMPTS } from "./limits";
-import { DEPLOY_EVENT_SOURCE, readRefreshConfig, refreshToken, refreshWaitingForIam, RefreshResult } from "./refresh";
+import { readRefreshConfig, refreshRequest, refreshToken, refreshWaitingForIam, RefreshResult } from "./refresh";
 
 /**
  * Builds the handler. Only the invocation `pulumi up` makes waits out IAM propagation; a scheduled
  * one fails at once and is retried by Lambda's asynchronous retries. Throws at init when the configuration is invalid.
  * Endpoints can be overridden with the standard AWS_ENDPOINT_URL_CODEARTIFACT /
  * AWS_ENDPOINT_URL_S3 variables (read by the SDK itself).
- * `overrides` exists for tests only (a short request timeout).
+ * `overrides` exists for tests only (a short request timeout, the index check's HTTP client).
  * throwOnRequestTimeout: without it @smithy/node-http-handler (4.x) only logs a
  * warning when requestTimeout is exceeded and keeps waiting.
  */
 export function createHandler(
     env: Readonly<Record<string, string | undefined>>,
-    overrides?: { readonly requestTimeoutMs?: number },
+    overrides?: { readonly requestTimeoutMs?: number; readonly fetch?: IndexFetch },
 ): (event?: unknown) => Promise<RefreshResult> {
     const config = readRefreshConfig(env);
     const { CodeartifactClient } = require("@aws-sdk/client-codeartifact") as typeof CodeArtifactSdk;
@@ -34,9 +35,9 @@ export function createHandler(
         codeartifact: new CodeartifactClient({ region: config.region, maxAttempts: SDK_MAX_ATTEMPTS, requestHandler }),
         s3: new S3Client({ maxAttempts: SDK_MAX_ATTEMPTS, requestHandler, followRegionRedirects: true }),
     };
-    return (event?: unknown) => isDeployInvocation(event) ? refreshWaitingForIam(clients, config) : refreshToken(clients, config);
-}
-
-function isDeployInvocation(event: unknown): boolean {
-    return typeof event === "object" && event !== null && (event as { source?: unknown }).source === DEPLOY_EVENT_SOURCE;
+    const deps = overrides?.fetch ? { fetch: overrides.fetch } : undefined;
+    return async (event?: unknown) => {
+        const request = refreshRequest(event);
+        return request.deploy ? refreshWaitingForIam(clients, config, deps, request) : refreshToken(clients, config, deps, request);
+    };
 }

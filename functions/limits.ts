@@ -22,7 +22,13 @@ const IAM_PROPAGATION_WAIT_MS = 120000;
 const IAM_PROPAGATION_RETRY_DELAY_MS = 5000;
 /** Init (module load, client construction) and the EMF write, with room to spare. */
 const INIT_AND_LOG_MARGIN_MS = 15000;
-export { HTTP, SDK_MAX_ATTEMPTS, IAM_PROPAGATION_WAIT_MS, IAM_PROPAGATION_RETRY_DELAY_MS };
+/**
+ * The check of a new token against the repository's simple index (indexCheck.ts): each request is
+ * bounded, a 5xx, 429 or network error is retried `retryDelayMs` later up to `attempts` in all, at
+ * most `concurrency` requests run at once, and no request starts after `budgetMs` from the check's start.
+ */
+const INDEX_CHECK = { requestTimeoutMs: 10000, attempts: 3, retryDelayMs: 2000, concurrency: 4, budgetMs: 60000 } as const;
+export { HTTP, SDK_MAX_ATTEMPTS, IAM_PROPAGATION_WAIT_MS, IAM_PROPAGATION_RETRY_DELAY_MS, INDEX_CHECK };
 
 /** Worst case of one SDK call: every attempt times out at connect plus request, with the longest backoffs between. */
 export function sdkCallBudgetMs(): number {
@@ -33,12 +39,17 @@ export function sdkCallBudgetMs(): number {
     return SDK_MAX_ATTEMPTS * (HTTP.connectionTimeoutMs + HTTP.requestTimeoutMs) + backoffs;
 }
 
+/** Worst case of the index check: its budget, then the requests already started running out their timeout. */
+export function indexCheckBudgetMs(): number {
+    return INDEX_CHECK.budgetMs + INDEX_CHECK.requestTimeoutMs;
+}
+
 /**
- * Worst case of one refresh: the two CodeArtifact calls (concurrent), then the S3 PutObject.
- * The deploy-time invocation may spend the IAM propagation wait before its last attempt.
+ * Worst case of one refresh: the two CodeArtifact calls (concurrent), the index check, then the S3
+ * PutObject. The deploy-time invocation may spend the IAM propagation wait before its last attempt.
  */
 export function refreshBudgetMs(): number {
-    return 2 * sdkCallBudgetMs();
+    return 2 * sdkCallBudgetMs() + indexCheckBudgetMs();
 }
 
 /** The Lambda timeout: the propagation wait, then one full refresh, then the margin. */

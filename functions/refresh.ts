@@ -12,6 +12,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- see above; comments inside function bodies would be serialized */
 import type * as CodeArtifactSdk from "@aws-sdk/client-codeartifact";
 import type * as S3Sdk from "@aws-sdk/client-s3";
+import { checkIndex, INDEX_CHECK_SCOPES, type IndexCheckScope, type IndexFetch, type RequirementCheck } from "./indexCheck";
 import { IAM_PROPAGATION_RETRY_DELAY_MS, IAM_PROPAGATION_WAIT_MS } from "./limits";
 
 export type IndexOption = "index-url" | "extra-index-url";
@@ -27,6 +28,8 @@ const ENV = {
     indexOption: "INDEX_OPTION",
     kmsKeyArn: "KMS_KEY_ARN",
     metricNamespace: "METRIC_NAMESPACE",
+    indexCheck: "INDEX_CHECK",
+    roleArn: "FUNCTION_ROLE_ARN",
 } as const;
 const METRIC_NAME = "TokenSecondsLeft";
 const METRIC_DIMENSION = "TokenObject";
@@ -36,6 +39,7 @@ const DEFAULTS = {
     key: "dags/codeartifact.txt",
     indexOption: "index-url",
     metricNamespace: "MWAA/CodeArtifactToken",
+    indexCheck: "requirements",
 } as const;
 /** How the token file is written; the component bootstraps it the same way so refreshes never show as drift. */
 const TOKEN_FILE_CONTENT_TYPE = "text/plain; charset=utf-8";
@@ -60,6 +64,8 @@ export interface RefreshConfig {
     readonly indexOption: IndexOption;
     readonly kmsKeyArn?: string;
     readonly metricNamespace: string;
+    readonly indexCheck: IndexCheckScope;
+    readonly roleArn?: string;
 }
 
 export interface RefreshClients {
@@ -75,13 +81,22 @@ export interface RefreshResult {
     readonly expiresAt: string;
     readonly secondsLeft: number;
     readonly versionId?: string;
+    /** What the check against the repository's index found, e.g. "token accepted; 10 requirements found". */
+    readonly indexCheck: string;
+}
+
+/** What an invocation asks for: `pulumi up`'s (which waits for IAM and may list requirements to look up) or a scheduled one. */
+export interface RefreshRequest {
+    readonly deploy: boolean;
+    readonly requirements?: readonly RequirementCheck[];
 }
 
 /**
  * Reads and validates the configuration. Throws one Error naming every
  * missing or invalid variable. CODEARTIFACT_REGION falls back to AWS_REGION;
  * TOKEN_KEY, TOKEN_DURATION_SECONDS, INDEX_OPTION, METRIC_NAMESPACE have DEFAULTS;
- * KMS_KEY_ARN is optional (unset or empty: SSE-S3).
+ * KMS_KEY_ARN is optional (unset or empty: SSE-S3); INDEX_CHECK defaults to "requirements";
+ * FUNCTION_ROLE_ARN is optional (it only names the role in a refusal's message).
  */
 export function readRefreshConfig(env: Readonly<Record<string, string | undefined>>): RefreshConfig {
     const problems: string[] = [];
@@ -105,10 +120,14 @@ export function readRefreshConfig(env: Readonly<Record<string, string | undefine
         ? read(ENV.kmsKeyArn, "", re(/^arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:(key|alias)\/\S+$/), "a KMS key or alias ARN") : undefined;
     const metricNamespace = read(ENV.metricNamespace, DEFAULTS.metricNamespace,
         (v) => /^[\w./#:-]{1,255}$/.test(v) && !v.startsWith("AWS/"), "a custom CloudWatch namespace");
+    const indexCheck = read(ENV.indexCheck, DEFAULTS.indexCheck, (v) => (INDEX_CHECK_SCOPES as readonly string[]).includes(v),
+        `one of ${INDEX_CHECK_SCOPES.join(", ")}`);
+    const roleArn = env[ENV.roleArn]?.trim();
     if (problems.length > 0) throw new Error(`Invalid token refresh configuration: ${problems.join("; ")}`);
     return {
         domain, domainOwner, repository, region, durationSeconds: +duration, bucket, key,
-        indexOption: indexOption as IndexOption, metricNamespace, ...(kmsKeyArn ? { kmsKeyArn } : {}),
+        indexOption: indexOption as IndexOption, metricNamespace, indexCheck: indexCheck as IndexCheckScope,
+        ...(kmsKeyArn ? { kmsKeyArn } : {}), ...(roleArn ? { roleArn } : {}),
     };
 }
 
@@ -163,14 +182,28 @@ function describeAwsError(err: unknown, action: string, permission: string, conf
 }
 
 /**
- * Fetches a CodeArtifact token and repository endpoint, validates them, writes
- * the pip options file to S3 and emits one CloudWatch EMF line. Nothing is
- * written when any step fails. The token never appears in errors or logs.
+ * The invocation's event read as a request: `{"source":"pulumi-up"}` is the deploy-time one, and
+ * may carry `requirements` ([{ name, pin? }]) to look up; anything else is a scheduled refresh.
+ */
+export function refreshRequest(event: unknown): RefreshRequest {
+    const { source, requirements } = (event ?? {}) as { source?: unknown; requirements?: RequirementCheck[] };
+    if (source !== DEPLOY_EVENT_SOURCE) return { deploy: false };
+    if (requirements !== undefined && !(Array.isArray(requirements) && requirements.every((r) => typeof r?.name === "string" && ["undefined", "string"].includes(typeof r.pin)))) {
+        throw new Error('Invalid deploy event: "requirements" must be a list of {"name": string, "pin"?: string}');
+    }
+    return requirements === undefined ? { deploy: true } : { deploy: true, requirements };
+}
+
+/**
+ * Fetches a CodeArtifact token and repository endpoint, validates them, checks the token against
+ * the repository's index, writes the pip options file to S3 and emits one CloudWatch EMF line.
+ * Nothing is written when any step fails. The token never appears in errors, logs or the result.
  */
 export async function refreshToken(
     clients: RefreshClients,
     config: RefreshConfig,
     deps?: RefreshDeps,
+    request: RefreshRequest = { deploy: false },
 ): Promise<RefreshResult> {
     const now = deps?.now ?? Date.now;
     const log = deps?.log ?? writeLine;
@@ -179,13 +212,32 @@ export async function refreshToken(
     const nowMs = now();
     const expiresMs = checkedExpiry(expiration, nowMs, config.durationSeconds);
     const expiresAt = new Date(expiresMs).toISOString();
+    const indexCheck = await verifyToken(config, token, endpoint, request, deps);
     const versionId = await writeTokenFile(clients, config, token, body, {
         "token-expires-at": expiresAt, "refreshed-at": new Date(nowMs).toISOString(),
     });
     const secondsLeft = Math.floor((expiresMs - nowMs) / 1000);
     log(metricLine(config, nowMs, secondsLeft));
     const { bucket, key } = config;
-    return { bucket, key, endpoint, expiresAt, secondsLeft, ...(versionId ? { versionId } : {}) };
+    return { bucket, key, endpoint, expiresAt, secondsLeft, ...(versionId ? { versionId } : {}), indexCheck };
+}
+
+/**
+ * The token checked against the repository as config.indexCheck says: the requirements only at
+ * deploy time with index-url (with extra-index-url pip falls back to PyPI, so only a refusal
+ * matters). A scheduled refresh that cannot reach the index writes the token anyway, logging why:
+ * a refusal is the failure worth an alarm, not a network blip.
+ */
+async function verifyToken(config: RefreshConfig, token: string, endpoint: string, request: RefreshRequest, deps?: RefreshDeps): Promise<string> {
+    if (config.indexCheck === "none") return "off";
+    const lookUp = request.deploy && config.indexCheck === "requirements" && config.indexOption === "index-url" && request.requirements?.length;
+    try {
+        return await checkIndex({ ...config, endpoint }, token, lookUp ? request.requirements : undefined, deps);
+    } catch (err) {
+        if (request.deploy || (err as { kind?: unknown }).kind !== "unreachable") throw err;
+        (deps?.log ?? writeLine)(`${(err as Error).message} Writing the token unchecked: only a refusal fails a scheduled refresh.`);
+        return "not checked: index unreachable";
+    }
 }
 
 /** GetAuthorizationToken and GetRepositoryEndpoint, concurrently; each failure named with the permission it needs. */
@@ -272,6 +324,8 @@ export interface RefreshDeps {
     readonly now?: () => number;
     readonly log?: (line: string) => void;
     readonly sleep?: (ms: number) => Promise<void>;
+    /** The index check's HTTP client; default Node's own fetch. */
+    readonly fetch?: IndexFetch;
 }
 
 /**
@@ -280,14 +334,16 @@ export interface RefreshDeps {
  * for at most IAM_PROPAGATION_WAIT_MS. Any other error fails at once, and a denial that outlasts
  * the wait fails with the same clear message, saying how long it waited.
  */
-export async function refreshWaitingForIam(clients: RefreshClients, config: RefreshConfig, deps?: RefreshDeps): Promise<RefreshResult> {
+export async function refreshWaitingForIam(
+    clients: RefreshClients, config: RefreshConfig, deps?: RefreshDeps, request: RefreshRequest = { deploy: true },
+): Promise<RefreshResult> {
     const now = deps?.now ?? Date.now;
     const log = deps?.log ?? writeLine;
     const sleep = deps?.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     const started = now();
     for (let attempt = 1; ; attempt++) {
         try {
-            return await refreshToken(clients, config, deps);
+            return await refreshToken(clients, config, deps, request);
         } catch (err) {
             const waitedMs = now() - started;
             if (!isAccessDenied(err)) throw err;

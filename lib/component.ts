@@ -18,6 +18,7 @@ import { DESCRIPTION_LIMITS, fitText, refresherNameProblems } from "./naming";
 import { lambdaTrustPolicy, refreshPolicy } from "./policy";
 import { failedRefreshesSurvived, scheduleExpression, worstCaseTokenSecondsLeft } from "./schedule";
 import { stalenessAlarmWindow } from "./monitoring";
+import { requirementChecks } from "./requirements";
 import { parseSettings, SettingsError, type Settings } from "./settings";
 
 /**
@@ -32,8 +33,17 @@ export const PREVIOUS_REFRESHER_TYPE = "mwaa-codeartifact:index:TokenRefresher";
 export const MWAA_DAGS_MOUNT = "/usr/local/airflow/dags";
 /** CloudWatch namespace of the metric the refresh function emits. */
 export const METRIC_NAMESPACE = DEFAULTS.metricNamespace;
-/** What the token file holds between its creation and the first refresh, seconds later during `pulumi up`. */
-export const BOOTSTRAP_CONTENT = "# Placeholder written by Pulumi; the refresh function replaces it with a CodeArtifact index URL.\n";
+/**
+ * What the token file holds between its creation and the function's write, seconds later in the
+ * same `pulumi up`. It names the time of its creation: state keeps it (the provider never reads the
+ * body back) and the deploy-time invocation is triggered by it, so every creation of the file, a
+ * hand-deleted one restored by `pulumi up --refresh` included, runs the function again.
+ */
+export function bootstrapContent(createdAt: Date): string {
+    return `# Placeholder written by Pulumi at ${createdAt.toISOString()}; the refresh function replaces it with a CodeArtifact index URL.\n`;
+}
+/** Every text bootstrapContent writes, for tools and tests that recognise the placeholder. */
+export const BOOTSTRAP_PATTERN = /^# Placeholder written by Pulumi at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z; the refresh function replaces it with a CodeArtifact index URL\.\n$/;
 
 /** The Lambda package's only file, without `.js`, and the export the runtime calls: `__index.handler`. */
 export const HANDLER_FILE = "__index";
@@ -117,6 +127,12 @@ export interface CodeArtifactTokenRefresherArgs {
     readonly codeartifactRegion?: pulumi.Input<string>;
     /** `index-url` (the repository replaces PyPI) or `extra-index-url` (the repository is added beside PyPI). Default `index-url`. */
     readonly indexOption?: string;
+    /**
+     * What the function checks against the repository's index before it writes a token: `requirements`
+     * (at `pulumi up`, the token and every requirement's project and pinned version; on schedule, the
+     * token), `token` (the token alone) or `none`. Default `requirements`.
+     */
+    readonly indexCheck?: string;
     /** Token lifetime requested from CodeArtifact, 900 to 43200 seconds. Default 43200. */
     readonly tokenDurationSeconds?: number;
     /**
@@ -215,8 +231,8 @@ export class CodeArtifactTokenRefresher extends pulumi.ComponentResource {
         const settings = resolveRefresherArgs(name, args);
         super(REFRESHER_TYPE, name, {}, withPreviousType(opts));
         const plan = planRefresher(name, settings, args, { parent: this });
-        const tokenFile = declareTokenFile(plan);
         const runtime = declareFunction(plan);
+        const tokenFile = declareTokenFile(plan, runtime);
         const firstRefresh = declareFirstRefresh(plan, runtime, tokenFile);
         const requirements = declareRequirements(plan, firstRefresh);
         const rule = declareSchedule(plan, runtime.fn);
@@ -267,8 +283,11 @@ export const STALE_ALARM_MISSING_DATA = "missing";
  * that a function broken by it fails `pulumi up`. Read from the function's outputs, so any change,
  * including one made outside Pulumi and found by refresh, counts.
  */
-export function invocationTriggers(fn: lambda.Function, policyDocument: pulumi.Input<string>): Record<string, pulumi.Input<string>> {
+export function invocationTriggers(
+    fn: lambda.Function, policyDocument: pulumi.Input<string>, tokenFile: s3.BucketObjectv2,
+): Record<string, pulumi.Input<string>> {
     return {
+        tokenFile: tokenFile.content.apply((c) => c ?? ""),
         code: fn.codeSha256,
         configuration: pulumi.jsonStringify({
             runtime: fn.runtime,
@@ -323,21 +342,22 @@ function planRefresher(name: string, settings: Settings, args: CodeArtifactToken
  * The token file is written by Pulumi once, at creation; from then on only the function writes it
  * (TOKEN_FILE_IGNORED_CHANGES). It is untagged, provider default tags included, because every
  * PutObject of the function drops an object's tags. It is kept on destroy and replacement: the
- * provider would delete every version of the key.
+ * provider would delete every version of the key. It is created once the function can run, so that a
+ * creation over a kept token (an `up` after `destroy`) leaves the placeholder there for the shortest time.
  */
-function declareTokenFile(p: RefresherPlan): s3.BucketObjectv2 {
+function declareTokenFile(p: RefresherPlan, runtime: RefreshFunction): s3.BucketObjectv2 {
     const encryption = p.kmsKeyArn === undefined
         ? { serverSideEncryption: "AES256" }
         : { serverSideEncryption: "aws:kms", kmsKeyId: p.kmsKeyArn };
     return new s3.BucketObjectv2(`${p.name}-token-file`, {
         bucket: p.bucket,
         key: p.tokenKey,
-        content: BOOTSTRAP_CONTENT,
+        content: bootstrapContent(new Date()),
         contentType: TOKEN_FILE_CONTENT_TYPE,
         cacheControl: TOKEN_FILE_CACHE_CONTROL,
         overrideProvider: { defaultTags: { tags: {} } },
         ...encryption,
-    }, { ...p.parent, ignoreChanges: [...TOKEN_FILE_IGNORED_CHANGES], retainOnDelete: true });
+    }, { ...p.parent, ignoreChanges: [...TOKEN_FILE_IGNORED_CHANGES], retainOnDelete: true, dependsOn: [runtime.fn, runtime.rolePolicy] });
 }
 
 interface RefreshFunction {
@@ -368,14 +388,14 @@ function declareFunction(p: RefresherPlan): RefreshFunction {
         architectures: ["arm64"],
         memorySize: 256,
         timeout: functionTimeoutSeconds(),
-        environment: { variables: functionEnvironment(p) },
+        environment: { variables: functionEnvironment(p, role.arn) },
         loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
         tags,
     }, { ...p.parent, dependsOn: [rolePolicy] });
     return { fn, logGroup, rolePolicy, policyDocument };
 }
 
-function functionEnvironment(p: RefresherPlan): Record<string, pulumi.Input<string>> {
+function functionEnvironment(p: RefresherPlan, roleArn: pulumi.Input<string>): Record<string, pulumi.Input<string>> {
     return {
         [ENV.domain]: p.settings.domain,
         [ENV.domainOwner]: p.domainOwner,
@@ -386,19 +406,33 @@ function functionEnvironment(p: RefresherPlan): Record<string, pulumi.Input<stri
         [ENV.key]: p.tokenKey,
         [ENV.indexOption]: p.settings.indexOption,
         [ENV.metricNamespace]: METRIC_NAMESPACE,
+        [ENV.indexCheck]: p.settings.indexCheck,
+        [ENV.roleArn]: roleArn,
         ...(p.kmsKeyArn === undefined ? {} : { [ENV.kmsKeyArn]: p.kmsKeyArn }),
     };
 }
 
 /**
+ * The deploy-time invocation's event: its source, and the requirements pip would look up when they
+ * are to be checked (with `index-url`: with `extra-index-url` pip falls back to PyPI). A change of
+ * those lines changes the event, which re-runs the check.
+ */
+export function deployEvent(settings: Pick<Settings, "indexCheck" | "indexOption" | "requirements">): string {
+    const requirements = settings.indexCheck === "requirements" && settings.indexOption === "index-url"
+        ? requirementChecks(settings.requirements) : [];
+    return JSON.stringify({ source: DEPLOY_EVENT_SOURCE, ...(requirements.length > 0 ? { requirements } : {}) });
+}
+
+/**
  * Refreshes once during `pulumi up`, and again whenever anything the function runs with changes,
- * so that a broken runtime, policy or endpoint fails the deployment instead of a worker hours later.
+ * whenever the token file is created, and whenever the requirements to check change, so that a
+ * broken runtime, policy, endpoint or requirement fails the deployment instead of a worker hours later.
  */
 function declareFirstRefresh(p: RefresherPlan, runtime: RefreshFunction, tokenFile: s3.BucketObjectv2): lambda.Invocation {
     return new lambda.Invocation(`${p.name}-first-refresh`, {
         functionName: runtime.fn.name,
-        input: JSON.stringify({ source: DEPLOY_EVENT_SOURCE }),
-        triggers: invocationTriggers(runtime.fn, runtime.policyDocument),
+        input: deployEvent(p.settings),
+        triggers: invocationTriggers(runtime.fn, runtime.policyDocument, tokenFile),
     }, { ...p.parent, dependsOn: [tokenFile, runtime.rolePolicy, runtime.logGroup], additionalSecretOutputs: ["result"] });
 }
 

@@ -21,6 +21,7 @@
  *   name would be picked up by the Airflow DAG processor.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { INDEX_CHECK_SCOPES, type IndexCheckScope } from "../functions/indexCheck";
 import { pinnedToSampleAccount, sampleValues } from "./samples";
 import {
     MIN_INTERVAL_MINUTES,
@@ -51,6 +52,8 @@ export interface Settings {
     /** undefined → the stack's aws:region. */
     readonly codeartifactRegion?: string;
     readonly indexOption: IndexOption;
+    /** What `pulumi up` checks against the repository's index: every requirement, the token alone, or nothing. */
+    readonly indexCheck: IndexCheckScope;
     readonly tokenDurationSeconds: number;
     readonly refreshIntervalMinutes: number;
     readonly kmsKeyArn?: string;
@@ -67,6 +70,7 @@ export const DEFAULTS = Object.freeze({
     tokenFileName: "codeartifact.txt",
     requirements: Object.freeze([] as string[]),
     indexOption: "index-url",
+    indexCheck: "requirements",
     tokenDurationSeconds: 43200,
     logRetentionDays: 30,
     tags: Object.freeze({}) as Readonly<Record<string, string>>,
@@ -102,6 +106,7 @@ export const CONFIG_KEYS = Object.freeze([
     "repository",
     "codeartifactRegion",
     "indexOption",
+    "indexCheck",
     "tokenDurationSeconds",
     "refreshIntervalMinutes",
     "kmsKeyArn",
@@ -475,7 +480,7 @@ function readRequirements(r: ConfigReader): string[] {
     return requirements;
 }
 
-type CodeArtifactSettings = Pick<Settings, "domainOwner" | "codeartifactRegion" | "indexOption"> & {
+type CodeArtifactSettings = Pick<Settings, "domainOwner" | "codeartifactRegion" | "indexOption" | "indexCheck"> & {
     readonly domain?: string;
     readonly repository?: string;
 };
@@ -499,8 +504,13 @@ function readCodeArtifact(r: ConfigReader): CodeArtifactSettings {
     const indexOption = r.withDefault("indexOption", DEFAULTS.indexOption, (v) =>
         (INDEX_OPTIONS as readonly string[]).includes(v) ? undefined : 'one of "index-url", "extra-index-url"',
     ) as IndexOption;
+    const indexCheck = r.withDefault("indexCheck", DEFAULTS.indexCheck, (v) =>
+        (INDEX_CHECK_SCOPES as readonly string[]).includes(v)
+            ? undefined
+            : 'one of "requirements" (the token and every requirement, at pulumi up), "token" (the token alone), "none"',
+    ) as IndexCheckScope;
     return {
-        domain, repository, indexOption,
+        domain, repository, indexOption, indexCheck,
         ...(domainOwner !== undefined ? { domainOwner } : {}),
         ...(codeartifactRegion !== undefined ? { codeartifactRegion } : {}),
     };

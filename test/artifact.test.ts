@@ -13,6 +13,7 @@ import path from "node:path";
 import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { zipSync } from "fflate";
 import { installMocks, settle, valueOf } from "./support/pulumiTesting";
+import { startPypiIndex } from "./support/pypiIndex";
 import { startCodeArtifactDouble } from "./support/codeartifactDouble";
 import { startS3Server } from "./support/s3Server";
 import { lambdaRuntimeEnv, runPackagedHandler } from "./support/lambdaRuntime";
@@ -29,7 +30,7 @@ const FAKE_TOKEN = "FAKE.artifact-token+slash/equals==";
 const T = { timeout: 30_000 };
 
 const MAX_FILES = 3;
-const MAX_ZIPPED_BYTES = 5120;
+const MAX_ZIPPED_BYTES = 8192;
 
 interface Package {
     readonly fn: Registration;
@@ -87,11 +88,12 @@ function allowedSpecifier(spec: string): boolean {
     return /^@aws-sdk\/[a-z0-9][a-z0-9-]*$/.test(spec);
 }
 
-test("the serialized package runs in a child node with the runtime's SDK and writes the token file", T, async () => {
+test("the serialized package runs in a child node with the runtime's SDK and fetch, checks the token with the repository and writes the token file", T, async () => {
     const pkg = await deployedPackage();
     const scratch = await mkdtemp(path.join(os.tmpdir(), "artifact-"));
     const s3 = await startS3Server({ buckets: [BUCKET] });
-    const ca = await startCodeArtifactDouble({ token: FAKE_TOKEN });
+    const index = await startPypiIndex({ repository: "your_repo", token: FAKE_TOKEN, wheels: [] });
+    const ca = await startCodeArtifactDouble({ token: FAKE_TOKEN, repositoryEndpoint: index.repositoryEndpoint });
     const direct = new S3Client({ endpoint: s3.directEndpoint, region: "us-west-2", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
     try {
         const dir = path.join(scratch, "lambda");
@@ -101,7 +103,9 @@ test("the serialized package runs in a child node with the runtime's SDK and wri
             await writeFile(path.join(dir, name), text);
         }
         const before = Date.now();
-        const env = lambdaRuntimeEnv({ variables: pkg.variables, region: "us-west-2", endpoints: { s3: s3.endpoint, codeartifact: ca.endpoint }, scratchDir: scratch });
+        const env = lambdaRuntimeEnv({
+            variables: pkg.variables, region: "us-west-2", endpoints: { s3: s3.endpoint, codeartifact: ca.endpoint }, scratchDir: scratch, caFile: index.caFile,
+        });
         const outcome = await runPackagedHandler(dir, env);
         assert.equal(outcome.error, undefined, `handler failed: ${outcome.error}\nstderr: ${outcome.stderr}`);
         assert.equal(outcome.code, 0, `child exited ${outcome.code} (${outcome.signal})\nstderr: ${outcome.stderr}`);
@@ -109,7 +113,7 @@ test("the serialized package runs in a child node with the runtime's SDK and wri
         // What reached S3.
         const key = pkg.variables[ENV.key];
         assert.equal(key, "dags/codeartifact.txt");
-        const expectedEndpoint = "https://your-domain-111122223333.d.codeartifact.us-west-2.amazonaws.com/pypi/your_repo/";
+        const expectedEndpoint = index.repositoryEndpoint;
         const got = await direct.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
         assert.equal(await got.Body!.transformToString(), `--index-url https://aws:${encodeURIComponent(FAKE_TOKEN)}@${expectedEndpoint.slice("https://".length)}simple/\n`);
         const head = await direct.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
@@ -133,7 +137,10 @@ test("the serialized package runs in a child node with the runtime's SDK and wri
         assert.deepEqual(outcome.result, {
             bucket: BUCKET, key, endpoint: expectedEndpoint,
             expiresAt: head.Metadata!["token-expires-at"], secondsLeft: (outcome.result as { secondsLeft: number }).secondsLeft,
+            indexCheck: "token accepted",
         });
+        // A scheduled refresh checks the token alone: one request to the index root, with Basic auth as pip sends it.
+        assert.deepEqual(index.requests.map((r) => [r.method, r.path, r.auth, r.status]), [["GET", "/pypi/your_repo/simple/", "ok", 200]]);
         for (const [what, text] of [["result", JSON.stringify(outcome.result)], ["stdout", outcome.stdout], ["stderr", outcome.stderr]] as const) {
             assert.ok(!text.includes(FAKE_TOKEN) && !text.includes(encodeURIComponent(FAKE_TOKEN)), `the token leaked into the handler's ${what}`);
         }
@@ -144,6 +151,7 @@ test("the serialized package runs in a child node with the runtime's SDK and wri
     } finally {
         direct.destroy();
         await ca.close();
+        await index.close();
         await s3.close();
         await rm(scratch, { recursive: true, force: true });
     }

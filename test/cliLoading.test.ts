@@ -4,7 +4,8 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import * as path from "node:path";
-import { startCodeArtifactDouble } from "./support/codeartifactDouble";
+import { DEFAULT_DOUBLE_TOKEN, startCodeArtifactDouble } from "./support/codeartifactDouble";
+import { startPypiIndex } from "./support/pypiIndex";
 import { lambdaRuntimeEnv, runPackagedHandler } from "./support/lambdaRuntime";
 import { startS3Server } from "./support/s3Server";
 import { REFRESHER_TYPE } from "../lib/component";
@@ -53,15 +54,20 @@ test("the Lambda package serialized from the esbuild-transpiled program requires
     const bucket = String(outputs.bucket);
     const scratch = await mkdtemp(path.join(os.tmpdir(), "cli-package-"));
     const s3 = await startS3Server({ buckets: [bucket] });
-    const ca = await startCodeArtifactDouble({ defaultRegion: "us-west-2" });
+    const index = await startPypiIndex({ repository: "*", token: DEFAULT_DOUBLE_TOKEN, wheels: [] });
+    const ca = await startCodeArtifactDouble({ defaultRegion: "us-west-2", repositoryEndpoint: (req) => `${index.origin}/pypi/${req.query["repository"]}/` });
     try {
         await writeFile(path.join(scratch, "__index.js"), source);
-        const env = lambdaRuntimeEnv({ variables, region: "us-west-2", endpoints: { s3: s3.endpoint, codeartifact: ca.endpoint }, scratchDir: scratch });
+        const env = lambdaRuntimeEnv({
+            variables, region: "us-west-2", endpoints: { s3: s3.endpoint, codeartifact: ca.endpoint }, scratchDir: scratch, caFile: index.caFile,
+        });
         const outcome = await runPackagedHandler(scratch, env);
         assert.equal(outcome.error, undefined, `handler failed: ${outcome.error}\nstderr: ${outcome.stderr}`);
         assert.equal((outcome.result as { key?: string }).key, outputs.tokenKey);
+        assert.equal((outcome.result as { indexCheck?: string }).indexCheck, "token accepted");
         assert.equal(ca.requests.filter((r) => r.outcome === 200).length, 2);
     } finally {
+        await index.close();
         await ca.close();
         await s3.close();
         await rm(scratch, { recursive: true, force: true });

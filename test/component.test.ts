@@ -7,8 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ACCOUNT, installMocks, valueOf } from "./support/pulumiTesting";
 import { BASE, BUCKET, CHILD_TYPES, type Deployed, deployer, dependsOnUrns } from "./support/deploy";
 import {
-    BOOTSTRAP_CONTENT, CodeArtifactTokenRefresher, PREVIOUS_REFRESHER_TYPE, REFRESHER_TYPE, refresherArgs, renderRequirements,
-    resolveRefresherArgs, s3Etag, serializeHandler,
+    BOOTSTRAP_PATTERN, bootstrapContent, CodeArtifactTokenRefresher, PREVIOUS_REFRESHER_TYPE, REFRESHER_TYPE, refresherArgs, renderRequirements,
+    resolveRefresherArgs, s3Etag, serializeHandler, deployEvent, type CodeArtifactTokenRefresherArgs,
 } from "../lib/component";
 import { functionTimeoutSeconds } from "../functions/limits";
 import { ENV } from "../functions/refresh";
@@ -73,7 +73,7 @@ test("the token file is bootstrapped without a token, untagged, written like the
     const d = await deploy({ dagsPrefix: "airflow/dags", tags: { team: "data" } });
     const file = d.one("aws:s3/bucketObjectv2:BucketObjectv2", "token-file");
     assert.equal(file.inputs.key, "airflow/dags/codeartifact.txt");
-    assert.equal(file.inputs.content, BOOTSTRAP_CONTENT);
+    assert.match(String(file.inputs.content), BOOTSTRAP_PATTERN);
     assert.equal(file.inputs.serverSideEncryption, "AES256");
     assert.equal(file.inputs.tags, undefined, "each refresh would wipe declared tags, showing drift");
     assert.equal(file.inputs.contentType, "text/plain; charset=utf-8", "must match what the function writes");
@@ -103,6 +103,8 @@ test("the function runs a current Node runtime on arm64 with its own role and lo
         [ENV.key]: "dags/codeartifact.txt",
         [ENV.indexOption]: "index-url",
         [ENV.metricNamespace]: "MWAA/CodeArtifactToken",
+        [ENV.indexCheck]: "requirements",
+        [ENV.roleArn]: role.state.arn,
     });
     const trust = JSON.parse(role.inputs.assumeRolePolicy as string) as TrustPolicyDocument;
     assert.deepEqual(trust.Statement.map((s) => [s.Principal, s.Action]), [
@@ -155,10 +157,17 @@ test("the function is invoked once during deploy, after the token file and its p
     const inv = d.one("aws:lambda/invocation:Invocation");
     const fn = d.one("aws:lambda/function:Function");
     assert.equal(inv.inputs.functionName, fn.state.name);
-    assert.deepEqual(Object.keys(inv.inputs.triggers as object).sort(), ["code", "configuration", "policy"]);
+    assert.deepEqual(Object.keys(inv.inputs.triggers as object).sort(), ["code", "configuration", "policy", "tokenFile"]);
     const triggers = inv.inputs.triggers as Record<string, string>;
     assert.equal(triggers.code, fn.state.codeSha256);
     assert.equal(triggers.policy, d.one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
+    const tokenFile = d.one("aws:s3/bucketObjectv2:BucketObjectv2", "token-file");
+    assert.equal(triggers.tokenFile, tokenFile.state.content, "every creation of the token file (its placeholder names the time) re-runs the function");
+    assert.match(triggers.tokenFile, BOOTSTRAP_PATTERN);
+    assert.deepEqual(JSON.parse(inv.inputs.input as string), { source: "pulumi-up" }, "no requirements, nothing to look up");
+    const fileDeps = await dependsOnUrns(d.options.get(tokenFile.name) ?? {});
+    assert.ok(fileDeps.some((u) => u.endsWith(`::${inv.name.replace("first-refresh", "function")}`)),
+        "the token file is created once the function can run, so a kept token is covered for the shortest time");
     const opts: pulumi.CustomResourceOptions = d.options.get(inv.name) ?? {};
     assert.ok(opts.additionalSecretOutputs?.includes("result"), "the invocation result must be stored as a secret");
     const deps = await dependsOnUrns(opts);
@@ -393,7 +402,10 @@ test("the component records its outputs in the state, the two alarm names includ
 });
 
 test("the bootstrap token file is one pip comment line, and the alias is the type token earlier releases registered", () => {
-    assert.match(BOOTSTRAP_CONTENT, /^# [^\n]+\n$/);
+    const at = new Date("2030-01-02T03:04:05.678Z");
+    assert.match(bootstrapContent(at), /^# [^\n]+\n$/);
+    assert.match(bootstrapContent(at), BOOTSTRAP_PATTERN);
+    assert.ok(bootstrapContent(at).includes(at.toISOString()), "the placeholder names its creation");
     const lifecycle = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "lifecycle.md"), "utf8");
     assert.ok(lifecycle.includes(`an alias from \`${PREVIOUS_REFRESHER_TYPE}\``), "docs/lifecycle.md names the alias");
 });
@@ -415,4 +427,24 @@ test("the serialized module builds the handler when it loads: a bad configuratio
     });
     assert.deepEqual(Object.keys(exports), ["handler"]);
     assert.equal(typeof exports.handler, "function");
+});
+
+test("the deploy event lists what pip would look up, only for indexCheck requirements with index-url", async () => {
+    const requirements = ['--constraint "https://example.com/c.txt"', "your-package==1.4.2", "Apache_Airflow[s3]; sys_platform == 'win32'", "boto3>=1"];
+    const event = (overrides: Partial<CodeArtifactTokenRefresherArgs>) => deploy({ requirements, ...overrides })
+        .then((d) => JSON.parse(d.one("aws:lambda/invocation:Invocation").inputs.input as string) as unknown);
+    assert.deepEqual(await event({}), { source: "pulumi-up", requirements: [{ name: "your-package", pin: "1.4.2" }, { name: "boto3" }] });
+    assert.deepEqual(await event({ indexOption: "extra-index-url" }), { source: "pulumi-up" });
+    for (const indexCheck of ["token", "none"]) {
+        const d = await deploy({ requirements, indexCheck });
+        assert.deepEqual(JSON.parse(d.one("aws:lambda/invocation:Invocation").inputs.input as string), { source: "pulumi-up" });
+        assert.equal((d.one("aws:lambda/function:Function").inputs.environment as { variables: Record<string, string> }).variables[ENV.indexCheck], indexCheck);
+    }
+    assert.deepEqual(JSON.parse(deployEvent({ indexCheck: "requirements", indexOption: "index-url", requirements: ["a", "A", "b==2"] })),
+        { source: "pulumi-up", requirements: [{ name: "a" }, { name: "b", pin: "2" }] });
+});
+
+test("a bad indexCheck argument is refused with the component's one message", async () => {
+    await assert.rejects(deploy({ indexCheck: "all" }), (err: Error) => err.message.includes(
+        'indexCheck: got "all"; allowed: one of "requirements" (the token and every requirement, at pulumi up), "token" (the token alone), "none"'));
 });

@@ -9,7 +9,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { ACCOUNT, installMocks } from "./support/pulumiTesting";
 import { type Deployed, deployer, dependsOnUrns } from "./support/deploy";
 import { CodeArtifactTokenRefresher, TOKEN_FILE_IGNORED_CHANGES } from "../lib/component";
-import { functionTimeoutSeconds, HTTP, IAM_PROPAGATION_WAIT_MS, refreshBudgetMs, sdkCallBudgetMs, SDK_MAX_ATTEMPTS } from "../functions/limits";
+import {
+    functionTimeoutSeconds, HTTP, IAM_PROPAGATION_WAIT_MS, INDEX_CHECK, indexCheckBudgetMs, refreshBudgetMs, sdkCallBudgetMs, SDK_MAX_ATTEMPTS,
+} from "../functions/limits";
 import { providerDefaultTagKeys, readSettings } from "../lib/settings";
 import { DESCRIPTION_LIMITS, fitText, MAX_REFRESHER_NAME_LENGTH, refresherNameForStack, refresherNameProblems } from "../lib/naming";
 
@@ -206,7 +208,8 @@ test("the function's timeout covers the IAM wait and a refresh whose every SDK a
     assert.equal(timeout, functionTimeoutSeconds());
     const perAttempt = HTTP.connectionTimeoutMs + HTTP.requestTimeoutMs;
     assert.ok(sdkCallBudgetMs() > SDK_MAX_ATTEMPTS * perAttempt);
-    assert.equal(refreshBudgetMs(), 2 * sdkCallBudgetMs(), "CodeArtifact (two calls at once), then S3");
+    assert.equal(refreshBudgetMs(), 2 * sdkCallBudgetMs() + indexCheckBudgetMs(), "CodeArtifact (two calls at once), the index check, then S3");
+    assert.equal(indexCheckBudgetMs(), INDEX_CHECK.budgetMs + INDEX_CHECK.requestTimeoutMs, "no request starts after the budget; the last may run its timeout out");
     assert.ok(timeout * 1000 > IAM_PROPAGATION_WAIT_MS + refreshBudgetMs());
     assert.ok(timeout <= 900, "Lambda's maximum");
 });

@@ -16,6 +16,7 @@ import { RecordingMocks, type Registration } from "../tools/preview/mocks";
 import { createHandler } from "../functions/handler";
 import { HTTP, IAM_PROPAGATION_RETRY_DELAY_MS, SDK_MAX_ATTEMPTS } from "../functions/limits";
 import { DEPLOY_EVENT_SOURCE, ENV } from "../functions/refresh";
+import type { IndexFetch } from "../functions/indexCheck";
 import { settle } from "./support/pulumiTesting";
 
 const PROGRAM = path.join(__dirname, "..", "index.js");
@@ -128,6 +129,9 @@ function mockAws(t: TestContext) {
     return { ca, s3, lines };
 }
 
+/** The repository's index, accepting the token (the check itself: indexCheck.test.ts). */
+const acceptingIndex: IndexFetch = () => Promise.resolve({ status: 200, text: () => Promise.resolve("") });
+
 /** Starts the handler on `event`; `settled()` tells whether its promise has resolved or rejected yet. */
 function start(handler: ReturnType<typeof createHandler>, event: unknown) {
     let done = false;
@@ -144,7 +148,7 @@ async function drain(rounds = 50): Promise<void> {
 test("fed the scheduled payload, the handler built from the function's environment fails at once on AccessDenied: no IAM wait", async (t) => {
     t.mock.timers.enable({ apis: ["setTimeout"] });
     const { ca, s3, lines } = mockAws(t);
-    const handler = createHandler(functionEnv());
+    const handler = createHandler(functionEnv(), { fetch: acceptingIndex });
     const { run, settled } = start(handler, payload(one("aws:cloudwatch/eventTarget:EventTarget")));
     await drain();
     assert.ok(settled(), "the scheduled refresh is waiting (for IAM propagation?) instead of failing at once");
@@ -158,7 +162,7 @@ test("fed the deploy payload, the same handler retries the denial after the IAM 
     t.mock.timers.enable({ apis: ["setTimeout"] });
     const { ca, s3, lines } = mockAws(t);
     const env = functionEnv();
-    const handler = createHandler(env);
+    const handler = createHandler(env, { fetch: acceptingIndex });
     const { run, settled } = start(handler, payload(one("aws:lambda/invocation:Invocation")));
     await drain();
     assert.equal(settled(), false, "the deploy-time refresh gave up without waiting for IAM propagation");
@@ -176,7 +180,7 @@ test("fed the deploy payload, the same handler retries the denial after the IAM 
 
 test("the handler's SDK clients: the function's CodeArtifact region, the project's attempts and HTTP limits, S3 following region redirects", async (t) => {
     const { ca, s3 } = mockAws(t);
-    const handler = createHandler(functionEnv());
+    const handler = createHandler(functionEnv(), { fetch: acceptingIndex });
     await assert.rejects(handler({ source: "schedule" }));
     await handler(undefined);
     const codeartifact = ca.commandCalls(GetAuthorizationTokenCommand)[0].thisValue as CodeartifactClient;
@@ -197,7 +201,7 @@ test("payloads that are not the deploy invocation's are scheduled refreshes: non
     t.mock.timers.enable({ apis: ["setTimeout"] });
     for (const event of [undefined, null, "pulumi-up", { source: "pulumi-up " }, { detail: { source: DEPLOY_EVENT_SOURCE } }, {}]) {
         const { ca } = mockAws(t);
-        const handler = createHandler(functionEnv());
+        const handler = createHandler(functionEnv(), { fetch: acceptingIndex });
         const { run, settled } = start(handler, event);
         await drain();
         assert.ok(settled(), `${JSON.stringify(event)} waited for IAM propagation`);

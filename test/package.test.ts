@@ -31,7 +31,7 @@ after(() => consumer?.remove());
 test("the package holds the library's compiled JS and declarations, nothing of the stack program, tools or tests", T, () => {
     const paths = consumer.files.map((f) => f.path).sort();
     for (const p of paths) {
-        assert.match(p, /^(package\.json|README\.md|LICENSE|dist\/lib\/\w+\.(js|d\.ts)|dist\/functions\/\w+\.js)$/, `unexpected file ${p} in the package`);
+        assert.match(p, /^(package\.json|README\.md|LICENSE|dist\/lib\/\w+\.(js|d\.ts)|dist\/functions\/\w+\.(js|d\.ts))$/, `unexpected file ${p} in the package`);
     }
     for (const expected of ["dist/lib/index.js", "dist/lib/index.d.ts", "dist/lib/component.d.ts", "dist/functions/handler.js"]) {
         assert.ok(paths.includes(expected), `${expected} missing from the package`);

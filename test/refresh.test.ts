@@ -20,6 +20,10 @@ import {
     METRIC_NAME,
     RefreshConfig,
     readRefreshConfig,
+    refreshRequest,
+    RefreshRequest,
+    RefreshResult,
+    RefreshDeps,
     refreshToken,
     refreshWaitingForIam,
     renderTokenFile,
@@ -31,6 +35,7 @@ const FAKE_TOKEN = "FAKE-TOKEN-c0ffee-do-not-leak";
 const NOW = Date.parse("2030-01-01T00:00:00.000Z");
 const ENDPOINT = "https://your_domain-111122223333.d.codeartifact.us-west-2.amazonaws.com/pypi/your_repo/";
 const KMS_ARN = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const ROLE_ARN = "arn:aws:iam::111122223333:role/mwaa-codeartifact-dev-role-abc1234";
 
 const CONFIG: RefreshConfig = {
     domain: "your_domain",
@@ -42,6 +47,8 @@ const CONFIG: RefreshConfig = {
     key: "dags/codeartifact.txt",
     indexOption: "index-url",
     metricNamespace: "Test/CodeArtifactToken",
+    // The index check has its own suite (indexCheck.test.ts); here it is off unless a test turns it on.
+    indexCheck: "none",
 };
 
 function mockBoth(clients: { codeartifact: CodeartifactClient; s3: S3Client }) {
@@ -206,6 +213,7 @@ test("returns the result without the token", async () => {
         expiresAt: "2030-01-01T12:00:00.000Z",
         secondsLeft: 43200,
         versionId: "v1",
+        indexCheck: "off",
     });
     assertNoToken(JSON.stringify(result));
 });
@@ -449,6 +457,8 @@ const FULL_ENV = {
     [ENV.bucket]: "airflow-my-env",
     [ENV.key]: "dags/token.txt",
     [ENV.indexOption]: "extra-index-url",
+    [ENV.indexCheck]: "token",
+    [ENV.roleArn]: ROLE_ARN,
     [ENV.kmsKeyArn]: KMS_ARN,
     [ENV.metricNamespace]: "My/Namespace",
 };
@@ -457,7 +467,7 @@ test("readRefreshConfig reads every variable", () => {
     assert.deepEqual(readRefreshConfig(FULL_ENV), {
         domain: "my-domain", domainOwner: "111122223333", repository: "my-repo", region: "eu-west-1",
         durationSeconds: 3600, bucket: "airflow-my-env", key: "dags/token.txt", indexOption: "extra-index-url",
-        kmsKeyArn: KMS_ARN, metricNamespace: "My/Namespace",
+        kmsKeyArn: KMS_ARN, metricNamespace: "My/Namespace", indexCheck: "token", roleArn: ROLE_ARN,
     });
 });
 
@@ -469,9 +479,9 @@ test("readRefreshConfig applies defaults and falls back to AWS_REGION", () => {
     assert.deepEqual(config, {
         domain: "my-domain", domainOwner: "111122223333", repository: "my-repo", region: "us-east-2",
         durationSeconds: DEFAULTS.durationSeconds, bucket: "airflow-my-env", key: "dags/codeartifact.txt",
-        indexOption: "index-url", metricNamespace: DEFAULTS.metricNamespace,
+        indexOption: "index-url", metricNamespace: DEFAULTS.metricNamespace, indexCheck: "requirements",
     });
-    assert.ok(!("kmsKeyArn" in config));
+    assert.ok(!("kmsKeyArn" in config) && !("roleArn" in config));
 });
 
 test("readRefreshConfig trims values, the AWS_REGION fallback included; a blank KMS_KEY_ARN means no KMS key", () => {
@@ -511,6 +521,8 @@ const REFUSED: ReadonlyArray<readonly [string, string, string]> = [
     [ENV.kmsKeyArn, "a KMS key or alias ARN", `x${KMS_ARN}`],
     [ENV.kmsKeyArn, "a KMS key or alias ARN", `${KMS_ARN} other`],
     [ENV.metricNamespace, "a custom CloudWatch namespace", "My Namespace"],
+    [ENV.indexCheck, "one of requirements, token, none", "tokens"],
+    [ENV.indexCheck, "one of requirements, token, none", "xnone"],
 ];
 for (const [name, rule, bad] of REFUSED) {
     test(`readRefreshConfig refuses ${name}=${bad.length > 40 ? `${bad.slice(0, 20)}... (${bad.length} characters)` : bad}`, () => {
@@ -643,4 +655,139 @@ test("a scheduled refresh does not wait: a denial fails at once", async () => {
     });
     await assert.rejects(s.run(), /missing permission codeartifact:GetAuthorizationToken/);
     assert.equal(s.puts().length, 0);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The check against the repository's index, as the refresh uses it (its own rules: indexCheck.test.ts)
+// ---------------------------------------------------------------------------------------------
+
+interface FakeIndex {
+    readonly fetch: NonNullable<RefreshDeps["fetch"]>;
+    /** URL and Authorization header of every request. */
+    readonly requests: { url: string; authorization: string }[];
+}
+
+/** An in-memory index: `status(url)` answers each URL; a 200 page lists `your_package-1.4.2`. */
+function fakeIndex(status: (url: string) => number | Error): FakeIndex {
+    const requests: { url: string; authorization: string }[] = [];
+    return {
+        requests,
+        fetch: (url, init) => {
+            requests.push({ url, authorization: init.headers.authorization });
+            const answer = status(url);
+            if (answer instanceof Error) return Promise.reject(answer);
+            return Promise.resolve({ status: answer, text: () => Promise.resolve('<a href="f">your_package-1.4.2-py3-none-any.whl</a>') });
+        },
+    };
+}
+
+function runChecked(s: Setup, index: FakeIndex, request: RefreshRequest, config: Partial<RefreshConfig> = {}): Promise<RefreshResult> {
+    return refreshToken(s.clients, { ...CONFIG, indexCheck: "requirements", roleArn: ROLE_ARN, ...config },
+        { now: () => NOW, log: (l) => s.logs.push(l), sleep: () => Promise.resolve(), fetch: index.fetch }, request);
+}
+
+const SIMPLE = `${ENDPOINT}simple/`;
+const REQUIREMENTS = [{ name: "your-package", pin: "1.4.2" }, { name: "Apache_Airflow" }];
+
+test("deploy with index-url: the token and each requirement looked up before the write, the token only in the Basic auth header", async () => {
+    const s = setup();
+    const index = fakeIndex(() => 200);
+    const result = await runChecked(s, index, { deploy: true, requirements: REQUIREMENTS });
+    assert.equal(result.indexCheck, "token accepted; 2 requirements found");
+    assert.deepEqual(index.requests.map((r) => r.url).sort(), [SIMPLE, `${SIMPLE}apache-airflow/`, `${SIMPLE}your-package/`]);
+    const basic = `Basic ${Buffer.from(`aws:${FAKE_TOKEN}`).toString("base64")}`;
+    assert.ok(index.requests.every((r) => r.authorization === basic));
+    assertNoToken(index.requests.map((r) => r.url).join(" "));
+    assertNoToken(JSON.stringify(result));
+    assert.equal(s.puts().length, 1);
+});
+
+test("deploy with a missing requirement: nothing written, nothing logged, the requirement named", async () => {
+    const s = setup();
+    const index = fakeIndex((url) => (url.endsWith("/apache-airflow/") ? 404 : 200));
+    const err = await runChecked(s, index, { deploy: true, requirements: REQUIREMENTS }).then(() => assert.fail("should reject"), (e: Error) => e);
+    assert.match(err.message, /^1 of 2 requirements not found in CodeArtifact repository your_repo .*"Apache_Airflow": no such project\./);
+    assert.equal(s.puts().length, 0);
+    assert.deepEqual(s.logs, []);
+});
+
+test("the requirements are looked up only at deploy, with index-url and indexCheck requirements; otherwise the token alone", async () => {
+    for (const [request, config] of [
+        [{ deploy: false, requirements: REQUIREMENTS }, {}],
+        [{ deploy: true, requirements: REQUIREMENTS }, { indexOption: "extra-index-url" }],
+        [{ deploy: true, requirements: REQUIREMENTS }, { indexCheck: "token" }],
+        [{ deploy: true, requirements: [] }, {}],
+        [{ deploy: true }, {}],
+    ] as [RefreshRequest, Partial<RefreshConfig>][]) {
+        const s = setup();
+        const index = fakeIndex((url) => (url === SIMPLE ? 200 : 404));
+        const result = await runChecked(s, index, request, config);
+        assert.equal(result.indexCheck, "token accepted", JSON.stringify([request, config]));
+        assert.deepEqual(index.requests.map((r) => r.url), [SIMPLE]);
+    }
+});
+
+test("indexCheck none: no request at all", async () => {
+    const s = setup();
+    const index = fakeIndex(() => 403);
+    const result = await runChecked(s, index, { deploy: true, requirements: REQUIREMENTS }, { indexCheck: "none" });
+    assert.equal(result.indexCheck, "off");
+    assert.deepEqual(index.requests, []);
+    assert.equal(s.puts().length, 1);
+});
+
+test("a scheduled refresh whose token the repository refuses fails, writes nothing, logs nothing, and names the permission", async () => {
+    const s = setup();
+    const err = await runChecked(s, fakeIndex(() => 403), { deploy: false }).then(() => assert.fail("should reject"), (e: Error) => e);
+    assert.match(err.message, /^CodeArtifact repository your_repo \(domain your_domain, owner 111122223333\) refused the new token \(HTTP 403 .* codeartifact:ReadFromRepository/);
+    assertNoToken(err.message);
+    assertNoToken(String(err.stack));
+    assert.equal(s.puts().length, 0);
+    assert.deepEqual(s.logs, []);
+});
+
+test("a scheduled refresh that cannot reach the index writes the token anyway, and one log line says why", async () => {
+    const s = setup();
+    const result = await runChecked(s, fakeIndex(() => Object.assign(new TypeError("fetch failed"), { cause: { code: "ENOTFOUND" } })), { deploy: false });
+    assert.equal(result.indexCheck, "not checked: index unreachable");
+    assert.equal(s.puts().length, 1);
+    assert.equal(s.logs[0], `Could not check the new token against ${SIMPLE}: fetch failed (ENOTFOUND) (3 attempts). ` +
+        'If only MWAA can reach the repository (a policy limited to its VPC endpoint), set indexCheck to "none". ' +
+        "Writing the token unchecked: only a refusal fails a scheduled refresh.");
+    assert.equal(s.logs.length, 2, "then the metric line");
+    assertNoToken(s.logs.join("\n"));
+});
+
+test("at deploy an unreachable index fails the refresh", async () => {
+    const s = setup();
+    await assert.rejects(runChecked(s, fakeIndex(() => 500), { deploy: true }), /^Error: Could not check the new token against .*: HTTP 500 \(3 attempts\)/);
+    assert.equal(s.puts().length, 0);
+});
+
+test("deploy-time refresh: a refusal while the role policy propagates is retried like a denial, then the token is written", async () => {
+    const s = setup();
+    let answers = [403, 403];
+    const index = fakeIndex(() => answers.shift() ?? 200);
+    let clock = NOW;
+    const sleeps: number[] = [];
+    const result = await refreshWaitingForIam(s.clients, { ...CONFIG, indexCheck: "token" }, {
+        now: () => clock, log: (l) => s.logs.push(l), fetch: index.fetch,
+        sleep: (ms) => (sleeps.push(ms), clock += ms, Promise.resolve()),
+    }, { deploy: true });
+    assert.equal(result.indexCheck, "token accepted");
+    assert.deepEqual(sleeps, [IAM_PROPAGATION_RETRY_DELAY_MS, IAM_PROPAGATION_RETRY_DELAY_MS]);
+    assert.match(s.logs[0], /^Attempt 1 was denied; retrying in 5 s .*refused the new token \(HTTP 403/);
+    answers = [];
+});
+
+test("the deploy event read as a request: its source, and requirements of the one allowed shape", () => {
+    assert.deepEqual(refreshRequest({ source: DEPLOY_EVENT_SOURCE }), { deploy: true });
+    assert.deepEqual(refreshRequest({ source: DEPLOY_EVENT_SOURCE, requirements: REQUIREMENTS }), { deploy: true, requirements: REQUIREMENTS });
+    for (const event of [undefined, null, "pulumi-up", { source: "schedule", requirements: 1 }, {}]) {
+        assert.deepEqual(refreshRequest(event), { deploy: false }, JSON.stringify(event));
+    }
+    for (const requirements of [1, [{}], [{ name: 1 }], [{ name: "x", pin: 1 }], ["x"], [null]]) {
+        assert.throws(() => refreshRequest({ source: DEPLOY_EVENT_SOURCE, requirements }),
+            (err: Error) => err.message === 'Invalid deploy event: "requirements" must be a list of {"name": string, "pin"?: string}', JSON.stringify(requirements));
+    }
 });

@@ -213,6 +213,7 @@ describe("settings: minimal config and defaults", () => {
         assert.equal(s.tokenFileName, DEFAULTS.tokenFileName);
         assert.deepEqual(s.requirements, DEFAULTS.requirements);
         assert.equal(s.indexOption, DEFAULTS.indexOption);
+        assert.equal(s.indexCheck, "requirements");
         assert.equal(s.tokenDurationSeconds, 43200);
         assert.equal(s.refreshIntervalMinutes, 240);
         assert.equal(s.logRetentionDays, 30);
@@ -410,6 +411,13 @@ describe("settings: CodeArtifact", () => {
     test("indexOption: index-url | extra-index-url", () => {
         assert.equal(accepts({ indexOption: "extra-index-url" }).indexOption, "extra-index-url");
         rejects({ indexOption: "index_url" }, "indexOption", 'one of "index-url", "extra-index-url"');
+    });
+    test("indexCheck: requirements | token | none, each named with what it checks", () => {
+        for (const scope of ["requirements", "token", "none"]) assert.equal(accepts({ indexCheck: scope }).indexCheck, scope);
+        for (const bad of ["", "Token", "all", "requirements "]) {
+            rejects({ indexCheck: bad }, "indexCheck",
+                '; allowed: one of "requirements" (the token and every requirement, at pulumi up), "token" (the token alone), "none"', JSON.stringify(bad));
+        }
     });
 });
 

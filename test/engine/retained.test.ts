@@ -5,25 +5,17 @@
 // delete it receives in <cloud dir>/calls.jsonl; the double's delete of an object would erase every
 // version of the key, as the provider's does, so the versions kept are a second witness.
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { S3Client } from "@aws-sdk/client-s3";
 import * as awsS3 from "@pulumi/aws/s3";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { REFRESHER_TYPE } from "../../lib/component";
-import { CALLS_FILE, type RecordedCall } from "./aws/provider";
-import { objectText, stateResources, up, worldS3 } from "./support/observe";
+import { objectText, recordedCalls, stateResources, up, worldS3 } from "./support/observe";
 import { STACK_BUCKETS, startWorld, type World } from "./support/world";
 
 const OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2";
 const KEYS = ["dags/codeartifact.txt", "requirements.txt"];
 
-function recordedCalls(world: World): RecordedCall[] {
-    const file = path.join(world.cloudDir, CALLS_FILE);
-    if (!fs.existsSync(file)) return [];
-    return fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line) as RecordedCall);
-}
 
 describe("engine: destroy of dev makes no delete call for the two retained objects", { timeout: 300_000 }, () => {
     let world: World;

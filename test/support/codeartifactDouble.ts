@@ -62,6 +62,8 @@ export interface CodeArtifactDouble {
     /** Base URL, e.g. http://127.0.0.1:54321 */
     readonly endpoint: string;
     readonly requests: RecordedCodeArtifactRequest[];
+    /** Every token GetAuthorizationToken has returned (what a repository double accepts). */
+    readonly issuedTokens: ReadonlySet<string>;
     /** Shallow-merges into the current behaviour; `faults` replaces the pending fault list. */
     setBehavior(patch: Partial<CodeArtifactBehavior>): void;
     /** Stops the server, answering nothing more and destroying hung connections. */
@@ -98,6 +100,7 @@ export async function startCodeArtifactDouble(opts: Partial<CodeArtifactBehavior
     // Remaining uses per fault, index-aligned with behavior.faults.
     let remaining: number[] = behavior.faults.map((f) => f.times ?? 1);
     const requests: RecordedCodeArtifactRequest[] = [];
+    const issuedTokens = new Set<string>();
 
     const send = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): number => {
         const text = JSON.stringify(body);
@@ -136,6 +139,7 @@ export async function startCodeArtifactDouble(opts: Partial<CodeArtifactBehavior
         if (missing.length > 0) return sendError(res, 400, "ValidationException", `Missing required parameter(s): ${missing.join(", ")}`);
         if (operation === "GetAuthorizationToken") {
             const expiration = typeof behavior.expiration === "function" ? behavior.expiration(info) : behavior.expiration;
+            issuedTokens.add(behavior.token);
             return send(res, 200, { authorizationToken: behavior.token, expiration });
         }
         const repositoryEndpoint = typeof behavior.repositoryEndpoint === "function" ? behavior.repositoryEndpoint(info) : behavior.repositoryEndpoint;
@@ -169,6 +173,7 @@ export async function startCodeArtifactDouble(opts: Partial<CodeArtifactBehavior
     return {
         endpoint: `http://127.0.0.1:${port}`,
         requests,
+        issuedTokens,
         setBehavior(patch) {
             behavior = { ...behavior, ...patch };
             if (patch.faults) remaining = patch.faults.map((f) => f.times ?? 1);

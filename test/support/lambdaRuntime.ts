@@ -22,6 +22,8 @@ export interface LambdaRuntimeEnvOptions {
     readonly endpoints: { readonly s3: string; readonly codeartifact: string };
     /** A folder to name the (absent) AWS config and credentials files in. */
     readonly scratchDir: string;
+    /** A CA certificate (PEM file) the function trusts besides the usual ones: a local HTTPS index's. */
+    readonly caFile?: string;
 }
 
 /**
@@ -42,6 +44,7 @@ export function lambdaRuntimeEnv(opts: LambdaRuntimeEnvOptions): Record<string, 
         AWS_SHARED_CREDENTIALS_FILE: path.join(opts.scratchDir, "no-aws-credentials"),
         AWS_ENDPOINT_URL_S3: opts.endpoints.s3,
         AWS_ENDPOINT_URL_CODEARTIFACT: opts.endpoints.codeartifact,
+        ...(opts.caFile === undefined ? {} : { NODE_EXTRA_CA_CERTS: opts.caFile }),
     };
 }
 

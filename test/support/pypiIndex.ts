@@ -26,17 +26,25 @@ export interface IndexRequest {
     /** Path as requested, query dropped. */
     readonly path: string;
     readonly auth: IndexAuth;
+    /** The status sent; 0 for a request left unanswered (an injected hang). */
     readonly status: number;
     readonly userAgent: string;
 }
 
 export interface PypiIndexOptions {
-    /** Repository name in the path, e.g. "your_repo". */
+    /** Repository name in the path, e.g. "your_repo"; "*" serves the same projects under any name. */
     readonly repository: string;
-    /** The only token accepted (as the password of user `aws`). */
+    /** The only token accepted (as the password of user `aws`), unless `acceptToken` decides. */
     readonly token: string;
     readonly wheels: readonly Wheel[];
+    /** Decides which tokens are valid instead of `token` (e.g. every token a CodeArtifact double issued). */
+    readonly acceptToken?: (token: string) => boolean;
+    /** Projects listed by file name only (PEP 503 normalized name -> file names); their files are not served. */
+    readonly listings?: Readonly<Record<string, readonly string[]>>;
 }
+
+/** An injected failure for the next `times` requests (default 1): a status, or no answer at all. */
+export type IndexFault = { readonly times?: number } & ({ readonly status: number } | { readonly hang: true });
 
 export interface PypiIndex {
     /** https://127.0.0.1:PORT */
@@ -48,6 +56,13 @@ export interface PypiIndex {
     readonly requests: IndexRequest[];
     /** Changes the token accepted from now on. */
     setToken(token: string): void;
+    /**
+     * From now on a valid token gets this status instead of the page (401 or 403: the repository's
+     * policy does not grant the token's role ReadFromRepository); undefined serves again.
+     */
+    setRefusal(status: number | undefined): void;
+    /** Failures for the next requests, in order, before anything else is looked at. */
+    setFaults(faults: readonly IndexFault[]): void;
     close(): Promise<void>;
 }
 
@@ -97,10 +112,14 @@ export async function startPypiIndex(options: PypiIndexOptions): Promise<PypiInd
     try {
         const { key, cert, certFile } = await selfSignedCertificate(dir);
         let token = options.token;
+        let refusal: number | undefined;
+        let faults: { fault: IndexFault; left: number }[] = [];
+        const hung: http.ServerResponse[] = [];
         const requests: IndexRequest[] = [];
-        const base = `/pypi/${options.repository}/simple/`;
+        const basePattern = options.repository === "*" ? /^\/pypi\/[^/]+\/simple\// : new RegExp(`^/pypi/${options.repository.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/simple/`);
         const projects = new Map<string, Wheel[]>();
         for (const wheel of options.wheels) projects.set(wheel.project, [...(projects.get(wheel.project) ?? []), wheel]);
+        const listed = new Map(Object.entries(options.listings ?? {}));
 
         const authOf = (req: http.IncomingMessage): IndexAuth => {
             const header = req.headers.authorization;
@@ -110,10 +129,12 @@ export async function startPypiIndex(options: PypiIndexOptions): Promise<PypiInd
             const decoded = Buffer.from(m[1], "base64").toString("utf8");
             const colon = decoded.indexOf(":");
             if (colon < 0 || decoded.slice(0, colon) !== "aws") return "wrong-user";
-            return sameSecret(decoded.slice(colon + 1), token) ? "ok" : "wrong-token";
+            const given = decoded.slice(colon + 1);
+            const valid = options.acceptToken ? options.acceptToken(given) : sameSecret(given, token);
+            return valid ? "ok" : "wrong-token";
         };
 
-        const handle = (req: http.IncomingMessage, res: http.ServerResponse, auth: IndexAuth): number => {
+        const handle = (req: http.IncomingMessage, res: http.ServerResponse, auth: IndexAuth): number | "hang" => {
             const method = req.method ?? "GET";
             const send = (status: number, type: string, body: string | Uint8Array, headers: Record<string, string> = {}): number => {
                 const data = typeof body === "string" ? Buffer.from(body, "utf8") : Buffer.from(body);
@@ -121,17 +142,32 @@ export async function startPypiIndex(options: PypiIndexOptions): Promise<PypiInd
                 res.end(method === "HEAD" ? undefined : data);
                 return status;
             };
+            const pending = faults.find((f) => f.left > 0);
+            if (pending) {
+                pending.left--;
+                if ("hang" in pending.fault) {
+                    hung.push(res);
+                    return "hang";
+                }
+                return send(pending.fault.status, "text/plain; charset=utf-8", `Injected ${pending.fault.status}\n`);
+            }
             if (auth !== "ok") {
                 return send(401, "text/plain; charset=utf-8", "Unauthorized\n", { "www-authenticate": `Basic realm="${options.repository}"` });
             }
+            if (refusal !== undefined) return send(refusal, "text/plain; charset=utf-8", "Not authorized to read this repository\n");
             if (method !== "GET" && method !== "HEAD") return send(405, "text/plain; charset=utf-8", "Method Not Allowed\n", { allow: "GET, HEAD" });
             const urlPath = new URL(req.url ?? "/", "https://index").pathname;
+            const base = basePattern.exec(urlPath)?.[0] ?? "";
             if (urlPath === base) {
-                return send(200, "text/html; charset=utf-8", page("Simple index", [...projects.keys()].sort().map((p) => [`${p}/`, p])));
+                return send(200, "text/html; charset=utf-8", page("Simple index", [...new Set([...projects.keys(), ...listed.keys()])].sort().map((p) => [`${p}/`, p])));
             }
-            if (!urlPath.startsWith(base)) return send(404, "text/plain; charset=utf-8", "Not Found\n");
+            if (base === "") return send(404, "text/plain; charset=utf-8", "Not Found\n");
             const rest = urlPath.slice(base.length).split("/");
             const project = decodeURIComponent(rest[0] ?? "");
+            const files = listed.get(normalizeProjectName(project));
+            if (files && rest.length === 2 && rest[1] === "") {
+                return send(200, "text/html; charset=utf-8", page(`Links for ${project}`, files.map((f) => [`../../files/${f}#sha256=${"0".repeat(64)}`, f])));
+            }
             const wheels = projects.get(normalizeProjectName(project));
             if (!wheels) return send(404, "text/plain; charset=utf-8", "Not Found\n");
             if (rest.length === 1) return send(301, "text/plain; charset=utf-8", "Moved\n", { location: `${urlPath}/` });
@@ -149,7 +185,7 @@ export async function startPypiIndex(options: PypiIndexOptions): Promise<PypiInd
         server = https.createServer({ key, cert }, (req, res) => {
             req.resume();
             const auth = authOf(req);
-            let status: number;
+            let status: number | "hang";
             try {
                 status = handle(req, res, auth);
             } catch (err) {
@@ -161,7 +197,7 @@ export async function startPypiIndex(options: PypiIndexOptions): Promise<PypiInd
                 method: req.method ?? "GET",
                 path: new URL(req.url ?? "/", "https://index").pathname,
                 auth,
-                status,
+                status: status === "hang" ? 0 : status,
                 userAgent: String(req.headers["user-agent"] ?? ""),
             });
         });
@@ -180,7 +216,14 @@ export async function startPypiIndex(options: PypiIndexOptions): Promise<PypiInd
             setToken(next) {
                 token = next;
             },
+            setRefusal(status) {
+                refusal = status;
+            },
+            setFaults(next) {
+                faults = next.map((fault) => ({ fault, left: fault.times ?? 1 }));
+            },
             async close() {
+                for (const res of hung.splice(0)) res.destroy();
                 await new Promise<void>((resolve, reject) => {
                     listening.close((err) => (err ? reject(err) : resolve()));
                     listening.closeAllConnections();

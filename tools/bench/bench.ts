@@ -31,8 +31,12 @@
  *   test/support/lambdaRuntime: NODE_PATH = the repo's node_modules, as the Lambda runtime provides
  *   the SDK), timing require("<pkg>/__index.js") inside the child; the serialized factory runs at
  *   require time (config read, client construction).
- * - Refresh: one child calls the packaged handler --calls times against s3rver and the CodeArtifact
- *   double (test/support) on 127.0.0.1.
+ * - Refresh: one child calls the packaged handler --calls times against s3rver, the CodeArtifact
+ *   double and the local HTTPS PyPI index (test/support) on 127.0.0.1: a scheduled refresh checks
+ *   the token against the index root.
+ * - Deploy invocation's index check: the same child with the deploy event listing
+ *   BENCH_REQUIREMENTS requirements, with INDEX_CHECK=requirements and with INDEX_CHECK=none; the
+ *   difference of the medians is what the check adds to the deploy invocation.
  *
  * Servers and temp folders are removed on every exit path, including failures.
  */
@@ -47,6 +51,7 @@ import type * as Pulumi from "@pulumi/pulumi";
 import { buildSync } from "esbuild";
 import { ENV } from "../../functions/refresh";
 import type { CodeArtifactDouble } from "../../test/support/codeartifactDouble";
+import type { PypiIndex } from "../../test/support/pypiIndex";
 import type { S3TestServer } from "../../test/support/s3Server";
 
 /** tools/bench/bench.ts → the repo root. */
@@ -383,14 +388,14 @@ process.stdout.write("\\n${RESULT_MARKER}" + JSON.stringify(ok ? { initMs: Numbe
 
 /** Calls the handler N times in a row, timing each call. argv: entry, N. */
 const REFRESH_SCRIPT = `
-const [entry, n] = process.argv.slice(1);
+const [entry, n, event] = process.argv.slice(1);
 const report = (r) => process.stdout.write("\\n${RESULT_MARKER}" + JSON.stringify(r) + "\\n");
 (async () => {
     const { handler } = require(entry);
     const callMs = [];
     for (let i = 0; i < Number(n); i++) {
         const t0 = process.hrtime.bigint();
-        const result = await handler({ source: "bench" });
+        const result = await handler(JSON.parse(event));
         callMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
         if (!result || typeof result.expiresAt !== "string") throw new Error("call " + (i + 1) + " returned " + JSON.stringify(result));
     }
@@ -536,6 +541,7 @@ interface Fixtures {
     readonly scratch: string;
     readonly s3: S3TestServer;
     readonly ca: CodeArtifactDouble;
+    readonly index: PypiIndex;
     readonly lambdaDouble: { readonly endpoint: string };
 }
 
@@ -552,12 +558,17 @@ async function startFixtures(ours: OurPackage): Promise<Fixtures> {
     const bucket = ours.variables[ENV.bucket];
     const s3 = await startS3Server({ buckets: [bucket] });
     cleanups.push(() => s3.close());
-    const ca = await startCodeArtifactDouble({ defaultRegion: ours.region });
+    const { startPypiIndex } = await import("../../test/support/pypiIndex");
+    const { DEFAULT_DOUBLE_TOKEN } = await import("../../test/support/codeartifactDouble");
+    const listings = Object.fromEntries(BENCH_REQUIREMENTS.map((r) => [r.name, [`${r.name.replace(/-/g, "_")}-${r.pin ?? "1.0.0"}-py3-none-any.whl`]]));
+    const index = await startPypiIndex({ repository: "*", token: DEFAULT_DOUBLE_TOKEN, wheels: [], listings });
+    cleanups.push(() => index.close());
+    const ca = await startCodeArtifactDouble({ defaultRegion: ours.region, repositoryEndpoint: (req) => `${index.origin}/pypi/${req.query["repository"]}/` });
     cleanups.push(() => ca.close());
     await putFreshToken(s3.endpoint, ours.region, bucket, ours.variables[ENV.key]);
     const lambdaDouble = await startLambdaDouble({ bucket, key: ours.variables[ENV.key] });
     cleanups.push(() => lambdaDouble.close());
-    return { scratch, s3, ca, lambdaDouble };
+    return { scratch, s3, ca, index, lambdaDouble };
 }
 
 /**
@@ -700,9 +711,14 @@ async function measureHandler(ours: OurPackage, fixtures: Fixtures, opts: { runs
         region: ours.region,
         endpoints: { s3: fixtures.s3.directEndpoint, codeartifact: fixtures.ca.endpoint },
         scratchDir: fixtures.scratch,
+        caFile: fixtures.index.caFile,
     });
     const child = { entry, pkgDir, handlerEnv };
-    return [await coldInitRow(child, opts.runs), ...(await refreshLatencyRows(child, opts.calls, fixtures.ca))];
+    return [
+        await coldInitRow(child, opts.runs),
+        ...(await refreshLatencyRows(child, opts.calls, fixtures.ca)),
+        ...(await deployCheckRows(child, opts.calls, fixtures.index)),
+    ];
 }
 
 /** The package's files written under `pkgDir`; returns `pkgDir`. */
@@ -733,7 +749,7 @@ async function coldInitRow(handler: HandlerChild, runs: number): Promise<Row> {
 
 async function refreshLatencyRows(handler: HandlerChild, calls: number, ca: CodeArtifactDouble): Promise<Row[]> {
     progress(`refresh latency, ${calls} calls`);
-    const child = await runNode(["-e", REFRESH_SCRIPT, handler.entry, String(calls)], { cwd: handler.pkgDir, env: handler.handlerEnv });
+    const child = await runNode(["-e", REFRESH_SCRIPT, handler.entry, String(calls), JSON.stringify({ source: "bench" })], { cwd: handler.pkgDir, env: handler.handlerEnv });
     const { callMs } = resultOf<{ callMs: number[] }>("refresh child", child);
     const caCalls = ca.requests.filter((r) => r.outcome === 200).length;
     if (callMs.length !== calls || caCalls !== 2 * calls) {
@@ -741,7 +757,35 @@ async function refreshLatencyRows(handler: HandlerChild, calls: number, ca: Code
     }
     return [
         timedRow("Refresh, first call", callMs.slice(0, 1), "includes credential + endpoint resolution, connection setup"),
-        timedRow("Refresh, later calls", callMs.slice(1), "2 CodeArtifact calls + 1 S3 PutObject each, s3rver direct"),
+        timedRow("Refresh, later calls", callMs.slice(1), "2 CodeArtifact calls, the index root, 1 S3 PutObject each, s3rver direct"),
+    ];
+}
+
+/** Ten requirements, two of them pinned: what the deploy invocation's check looks up in the bench. */
+const BENCH_REQUIREMENTS: readonly { readonly name: string; readonly pin?: string }[] = [
+    ...["apache-airflow-providers-snowflake", "boto3", "pandas", "requests", "pyyaml", "numpy", "sqlalchemy", "pendulum"].map((name) => ({ name })),
+    { name: "your-package", pin: "1.4.2" }, { name: "your-other-package", pin: "2.0.0" },
+];
+
+/** The deploy invocation with BENCH_REQUIREMENTS looked up, against the same invocation with the check off. */
+async function deployCheckRows(handler: HandlerChild, calls: number, index: PypiIndex): Promise<Row[]> {
+    const event = JSON.stringify({ source: "pulumi-up", requirements: BENCH_REQUIREMENTS });
+    const timed = async (indexCheck: string): Promise<number[]> => {
+        progress(`deploy invocation, INDEX_CHECK=${indexCheck}, ${calls} calls`);
+        const env = { ...handler.handlerEnv, [ENV.indexCheck]: indexCheck };
+        return resultOf<{ callMs: number[] }>("deploy child", await runNode(["-e", REFRESH_SCRIPT, handler.entry, String(calls), event], { cwd: handler.pkgDir, env })).callMs.slice(1);
+    };
+    const before = index.requests.length;
+    const checked = await timed("requirements");
+    const looked = index.requests.length - before;
+    if (looked !== calls * (BENCH_REQUIREMENTS.length + 1)) {
+        throw new BenchError(`the deploy child made ${looked} index requests, expected ${calls * (BENCH_REQUIREMENTS.length + 1)}`);
+    }
+    const unchecked = await timed("none");
+    return [
+        timedRow(`Deploy invocation, ${BENCH_REQUIREMENTS.length} requirements checked`, checked, "the index root + 10 project pages (4 at a time) over HTTPS, later calls"),
+        timedRow("Deploy invocation, indexCheck none", unchecked, "the same calls without the check"),
+        valueRow("  added by the check", formatMs(median(checked) - median(unchecked)), "difference of the medians; real CodeArtifact adds its own latency per page"),
     ];
 }
 

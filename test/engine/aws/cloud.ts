@@ -13,6 +13,8 @@ export const DOUBLE_ENV = Object.freeze({
     s3Endpoint: "MWAA_DOUBLE_S3_ENDPOINT",
     codeartifactEndpoint: "MWAA_DOUBLE_CODEARTIFACT_ENDPOINT",
     accountId: "MWAA_DOUBLE_ACCOUNT_ID",
+    /** The CA certificate of the repository's local HTTPS index, which the deployed function trusts. */
+    caFile: "MWAA_DOUBLE_CA_FILE",
 });
 
 export const DEFAULT_ACCOUNT_ID = "111122223333";
@@ -22,6 +24,7 @@ export interface CloudSettings {
     readonly s3Endpoint: string;
     readonly codeartifactEndpoint: string;
     readonly accountId: string;
+    readonly caFile?: string;
 }
 
 export function cloudSettingsFromEnv(env: NodeJS.ProcessEnv): CloudSettings {
@@ -35,6 +38,7 @@ export function cloudSettingsFromEnv(env: NodeJS.ProcessEnv): CloudSettings {
         s3Endpoint: need(DOUBLE_ENV.s3Endpoint),
         codeartifactEndpoint: need(DOUBLE_ENV.codeartifactEndpoint),
         accountId: env[DOUBLE_ENV.accountId] || DEFAULT_ACCOUNT_ID,
+        ...(env[DOUBLE_ENV.caFile] ? { caFile: env[DOUBLE_ENV.caFile] } : {}),
     };
 }
 

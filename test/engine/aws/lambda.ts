@@ -90,7 +90,7 @@ export async function invokeFunction(ctx: DoubleContext, functionName: string, e
     }
     const variables = ((fn.environment as { variables?: Record<string, string> } | undefined)?.variables) ?? {};
     const env = lambdaRuntimeEnv({
-        variables, region: ctx.region(), scratchDir: ctx.cloud.dir,
+        variables, region: ctx.region(), scratchDir: ctx.cloud.dir, caFile: ctx.settings.caFile,
         endpoints: { s3: ctx.settings.s3Endpoint, codeartifact: ctx.settings.codeartifactEndpoint },
     });
     const timeoutSeconds = typeof fn.timeout === "number" ? fn.timeout : 3;

@@ -11,6 +11,7 @@ import type { EngineEvent, OpType, Stack, UpResult, PreviewResult } from "@pulum
 import { cloudSettingsFromEnv } from "../aws/cloud";
 import { createContext, type DoubleContext } from "../aws/context";
 import { invokeFunction } from "../aws/lambda";
+import { CALLS_FILE, type RecordedCall } from "../aws/provider";
 import { PROJECT, type World } from "./world";
 
 /** Operations the engine performed (or planned), per logical resource name, in event order. */
@@ -35,9 +36,9 @@ function recorder(): { plan: Plan; onEvent: (e: EngineEvent) => void; printed: s
     return { plan, onEvent, printed };
 }
 
-export async function up(stack: Stack): Promise<Observed<UpResult>> {
+export async function up(stack: Stack, opts: { refresh?: boolean } = {}): Promise<Observed<UpResult>> {
     const r = recorder();
-    const result = await stack.up({ onEvent: r.onEvent, onOutput: (s) => r.printed.push(s), onError: (s) => r.printed.push(s) });
+    const result = await stack.up({ ...opts, onEvent: r.onEvent, onOutput: (s) => r.printed.push(s), onError: (s) => r.printed.push(s) });
     return { result, plan: r.plan, printed: r.printed.join("") };
 }
 
@@ -73,6 +74,12 @@ export function changedChildren(plan: Plan, component: string): Record<string, s
 }
 
 /** The state file of a stack in the file backend, as the CLI wrote it. */
+/** Every call the aws double received, in order (its CALLS_FILE in the world's cloud folder). */
+export function recordedCalls(world: World): RecordedCall[] {
+    const file = path.join(world.cloudDir, CALLS_FILE);
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line) as RecordedCall) : [];
+}
+
 export function stateFileText(world: World, stack: string): string {
     const file = path.join(world.backendDir, ".pulumi", "stacks", PROJECT, `${stack}.json`);
     return fs.readFileSync(file, "utf8");

@@ -15,6 +15,7 @@ import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automa
 import { findPulumiCli, type PulumiCli } from "../../../tools/engine/pulumiCli";
 import { DOUBLE_ENV, DEFAULT_ACCOUNT_ID } from "../aws/cloud";
 import { startCodeArtifactDouble, type CodeArtifactDouble } from "../../support/codeartifactDouble";
+import { startPypiIndex, type PypiIndex } from "../../support/pypiIndex";
 import { startS3Server, type S3TestServer } from "../../support/s3Server";
 
 /** The repository root, whether this runs from build/test/engine/support or from source. */
@@ -29,6 +30,15 @@ export const STACK_BUCKETS = Object.freeze({
     prod: "airflow-prod-111122223333-us-west-2",
 });
 export const ACCOUNT_ID = DEFAULT_ACCOUNT_ID;
+/**
+ * What every world's repository holds (file names only): the projects and pins of the sample stacks,
+ * the examples and the engine tests' requirements, so that the deploy-time check finds them.
+ */
+export const INDEX_LISTINGS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+    "apache-airflow-providers-snowflake": ["apache_airflow_providers_snowflake-6.1.0-py3-none-any.whl", "apache_airflow_providers_snowflake-6.1.0.tar.gz"],
+    "your-package": ["your_package-1.4.1-py3-none-any.whl", "your_package-1.4.2-py3-none-any.whl"],
+    "boto3": ["boto3-1.35.0-py3-none-any.whl"],
+});
 
 let cli: PulumiCli | undefined;
 
@@ -99,6 +109,11 @@ export interface World {
     readonly backendDir: string;
     readonly s3: S3TestServer;
     readonly codeartifact: CodeArtifactDouble;
+    /**
+     * The repository's PEP 503 index (HTTPS, any repository name) that the CodeArtifact double's
+     * endpoints point at; it accepts every token the double has issued.
+     */
+    readonly index: PypiIndex;
     /** The environment every CLI run gets (and passes on to the provider double). */
     readonly env: Record<string, string>;
     /** Selects or creates a stack of the project in the scratch folder, running the stack program inline. */
@@ -173,7 +188,7 @@ function copyProject(projectDir: string): void {
     fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(projectDir, "node_modules"));
 }
 
-function cliEnvironment(w: { dir: string; binDir: string; cloudDir: string; backendDir: string; s3: S3TestServer; ca: CodeArtifactDouble }): Record<string, string> {
+function cliEnvironment(w: { dir: string; binDir: string; cloudDir: string; backendDir: string; s3: S3TestServer; ca: CodeArtifactDouble; index: PypiIndex }): Record<string, string> {
     return {
         PATH: `${w.binDir}${path.delimiter}${process.env.PATH ?? "/usr/bin:/bin"}`,
         PULUMI_HOME: path.join(w.dir, "pulumi-home"),
@@ -185,6 +200,7 @@ function cliEnvironment(w: { dir: string; binDir: string; cloudDir: string; back
         [DOUBLE_ENV.cloudDir]: w.cloudDir,
         [DOUBLE_ENV.s3Endpoint]: w.s3.endpoint,
         [DOUBLE_ENV.codeartifactEndpoint]: w.ca.endpoint,
+        [DOUBLE_ENV.caFile]: w.index.caFile,
     };
 }
 
@@ -216,12 +232,16 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     copyProject(projectDir);
     const s3 = await startS3Server({ buckets: [...Object.values(STACK_BUCKETS), ...(opts.buckets ?? [])], versioning: true });
     const ca = await startCodeArtifactDouble();
-    const env: Record<string, string> = { ...cliEnvironment({ dir, binDir, cloudDir, backendDir, s3, ca }), [DOUBLE_ENV.accountId]: opts.accountId ?? ACCOUNT_ID };
+    const index = await startPypiIndex({ repository: "*", token: "", wheels: [], listings: INDEX_LISTINGS, acceptToken: (t) => ca.issuedTokens.has(t) });
+    ca.setBehavior({ repositoryEndpoint: (req) => `${index.origin}/pypi/${req.query["repository"]}/` });
+    const env: Record<string, string> = {
+        ...cliEnvironment({ dir, binDir, cloudDir, backendDir, s3, ca, index }), [DOUBLE_ENV.accountId]: opts.accountId ?? ACCOUNT_ID,
+    };
     env.PATH = [...(opts.path ?? []), env.PATH].join(path.delimiter);
     const pulumiCommand = await PulumiCommand.get({ root: cliRoot(dir) });
     const options = { workDir: projectDir, pulumiHome: env.PULUMI_HOME, envVars: env, pulumiCommand, secretsProvider: "passphrase" };
     return {
-        dir, projectDir, cloudDir, backendDir, s3, codeartifact: ca, env,
+        dir, projectDir, cloudDir, backendDir, s3, codeartifact: ca, index, env,
         stack: (stackName) => LocalWorkspace.createOrSelectStack(
             { stackName, projectName: PROJECT, program: () => Promise.resolve(freshProgram()) }, options),
         stackWithProgram: (stackName, program) => LocalWorkspace.createOrSelectStack({ stackName, projectName: PROJECT, program }, options),
@@ -231,7 +251,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
         writeStackFile: (stack, yamlText) => fs.writeFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), yamlText),
         editStackConfig: (stack, changes) => editStackFile(path.join(projectDir, `Pulumi.${stack}.yaml`), changes),
         async close() {
-            await Promise.allSettled([s3.close(), ca.close()]);
+            await Promise.allSettled([s3.close(), ca.close(), index.close()]);
             fs.rmSync(dir, { recursive: true, force: true });
         },
     };
