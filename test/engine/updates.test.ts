@@ -56,10 +56,23 @@ describe("engine: one change at a time, as the lifecycle table says", { timeout:
         return { sse: head.ServerSideEncryption, key: head.SSEKMSKeyId };
     }
 
-    it("requirements: requirements.txt updated in place, a new version; the function does not re-run", async () => {
-        await change({ [cfg("requirements")]: ["apache-airflow-providers-snowflake", "your-package", "boto3==1.35.0"] }, { requirements: "update" });
+    it("requirements, a new line pip looks up: the function re-runs and finds it, then requirements.txt is updated in place", async () => {
+        const looked = world.index.requests.length;
+        await change({ [cfg("requirements")]: ["apache-airflow-providers-snowflake", "your-package", "boto3==1.35.0"] }, { requirements: "update", ...RERUN });
         assert.match(await objectText(s3, BUCKET, "requirements.txt"), /\nboto3==1\.35\.0\n$/);
+        assert.ok(world.index.requests.slice(looked).some((r) => r.path === "/pypi/your_repo/simple/boto3/" && r.status === 200), "the re-run looked boto3 up");
         assert.equal(requirementsHistory.length, 2);
+    });
+
+    it("requirements, an option line only: requirements.txt updated; nothing new to look up, so no re-run", async () => {
+        await change({ [cfg("requirements")]: ["apache-airflow-providers-snowflake", "your-package", "boto3==1.35.0", "--prefer-binary"] }, { requirements: "update" });
+        assert.equal(requirementsHistory.length, 3);
+    });
+
+    it("indexCheck token: environment and deploy event changed; the function re-runs and checks the token alone", async () => {
+        const looked = world.index.requests.length;
+        await change({ [cfg("indexCheck")]: "token" }, { function: "update", ...RERUN });
+        assert.deepEqual(world.index.requests.slice(looked).map((r) => r.path), ["/pypi/your_repo/simple/"]);
     });
 
     it("tokenDurationSeconds: environment, schedule, retries and stale alarm updated; the function re-runs", async () => {
@@ -96,7 +109,7 @@ describe("engine: one change at a time, as the lifecycle table says", { timeout:
             "refresh-failed": "update", "token-stale": "update",
         });
         assert.equal(world.s3.versions(BUCKET, TOKEN_KEY).length, tokenVersions, "the token file was not written");
-        assert.equal(requirementsHistory.length, 2, "a tag change is no new version of requirements.txt");
+        assert.equal(requirementsHistory.length, 3, "a tag change is no new version of requirements.txt");
     });
 
     it("alarmEmail: a topic and a subscription created, both alarms notify it; no re-run", async () => {
