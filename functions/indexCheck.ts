@@ -95,7 +95,6 @@ export function versionMatchesPin(candidate: string, pin: string): boolean {
     return sameRelease && have.suffix === want.suffix && (want.local === "" || have.local === want.local);
 }
 
-
 /**
  * The versions a project page (PEP 503 HTML) links to, read from each anchor's text, the file name:
  * a wheel's second `-` field (PEP 427 escapes `-` in names), an sdist's last one (PEP 625 names
@@ -115,7 +114,6 @@ export function versionsOnPage(html: string): string[] {
  * the deploy-time refresh retries it while IAM propagates), "missing" or "unreachable".
  */
 export type IndexCheckFailureKind = "refused" | "missing" | "unreachable";
-
 
 interface Fetched {
     readonly status?: number;

@@ -5,7 +5,7 @@
  * paths, URLs and editables; extras are dropped; an environment marker that is false on MWAA's
  * Linux excludes its line. The result is what `pulumi up`'s check looks up (functions/indexCheck.ts).
  */
-import type { RequirementCheck } from "../functions/indexCheck";
+import { normalizeProjectName, type RequirementCheck } from "../functions/indexCheck";
 
 /**
  * What every MWAA container is: Linux CPython. Other marker variables (the Python version, the
@@ -54,7 +54,7 @@ export function requirementChecks(lines: readonly string[]): RequirementCheck[] 
     const checks: RequirementCheck[] = [];
     for (const line of lines) {
         const check = requirementCheck(line);
-        const key = check && `${check.name.replace(/[-_.]+/g, "-").toLowerCase()} ${check.pin ?? ""}`;
+        const key = check && `${normalizeProjectName(check.name)} ${check.pin ?? ""}`;
         if (check === undefined || key === undefined || seen.has(key)) continue;
         seen.add(key);
         checks.push(check);
