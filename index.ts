@@ -16,4 +16,3 @@ export const scheduleExpression = refresher.scheduleExpression;
 export const worstCaseTokenSecondsLeft = refresher.worstCaseTokenSecondsLeft;
 export const failedRefreshesSurvived = refresher.failedRefreshesSurvived;
 export const alarmNames = refresher.alarmNames;
-// bench edit 19
