@@ -14,7 +14,7 @@ import { outputProperties, withEveryOutput } from "./engine/aws/schema";
 import { parseObjectId } from "./engine/aws/s3Object";
 import { archiveFiles, secret, unwrapSecrets } from "./engine/aws/wire";
 import type { DoubleContext } from "./engine/aws/context";
-import { compareVersions, findPulumiCli, pinnedVersion, PulumiCliUnavailable } from "../tools/engine/pulumiCli";
+import { compareVersions, findPulumiCli, hostFiles, pinnedVersion, PulumiCliUnavailable } from "../tools/engine/pulumiCli";
 
 const OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2";
 const FUNCTION_URN = "urn:pulumi:dev::proj::mwaa-codeartifact:index:CodeArtifactTokenRefresher$aws:lambda/function:Function::mwaa-codeartifact-dev-function";
@@ -110,13 +110,22 @@ describe("the Pulumi CLI finder", () => {
         fs.rmSync(dir, { recursive: true });
     });
 
+    /** A folder of scripts that print `version` when asked, standing in for the CLI, its hosts or go. */
+    function fakeBin(files: readonly string[], version: string): string {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fakebin-"));
+        for (const f of files) fs.writeFileSync(path.join(dir, f), `#!/bin/sh\necho v${version}\n`, { mode: 0o755 });
+        return dir;
+    }
+
     it("with no pulumi, no cached build and no go, says what to install", () => {
         const empty = fs.mkdtempSync(path.join(os.tmpdir(), "nopath-"));
         try {
             assert.throws(() => findPulumiCli({ env: { PATH: empty, MWAA_ENGINE_CACHE: empty } }), (err: Error) => {
                 assert.ok(err instanceof PulumiCliUnavailable);
-                assert.match(err.message, /need the Pulumi CLI \d+\.\d+\.\d+ or newer \(no `pulumi` on PATH\)/);
-                assert.match(err.message, /install Go 1\.26\+ so that v3\.\d+\.\d+ is built from .*tools\/engine\/cli/);
+                assert.match(err.message, /need the Pulumi CLI \d+\.\d+\.\d+ or newer with its Node\.js, Python and Go language hosts beside it \(no `pulumi` on PATH;/);
+                assert.match(err.message, /lacks pulumi, pulumi-language-nodejs, pulumi-language-python, pulumi-language-go; no `go` on PATH\)/);
+                assert.match(err.message, /install Go 1\.26\+ and set MWAA_PULUMI_SOURCE to Pulumi v3\.\d+\.\d+'s source \(the folder holding sdk\/\)/);
+                assert.equal(err.message.split("\n").length, 1);
                 return true;
             });
         } finally {
@@ -125,10 +134,59 @@ describe("the Pulumi CLI finder", () => {
     });
 
     it("refuses a pulumi on PATH that is too old and says which version it reports", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oldcli-"));
+        const dir = fakeBin(["pulumi", ...hostFiles()], "3.1.0");
         try {
-            fs.writeFileSync(path.join(dir, "pulumi"), "#!/bin/sh\necho v3.1.0\n", { mode: 0o755 });
-            assert.throws(() => findPulumiCli({ env: { PATH: dir, MWAA_ENGINE_CACHE: dir } }), /reports 3\.1\.0\)/);
+            assert.throws(() => findPulumiCli({ env: { PATH: dir, MWAA_ENGINE_CACHE: dir } }), /reports 3\.1\.0;/);
+        } finally {
+            fs.rmSync(dir, { recursive: true });
+        }
+    });
+
+    it("uses a new enough pulumi on PATH with its three hosts beside it as it is", () => {
+        const dir = fakeBin(["pulumi", ...hostFiles()], "3.900.0");
+        try {
+            const cli = findPulumiCli({ env: { PATH: dir, MWAA_ENGINE_CACHE: dir } });
+            assert.deepEqual(cli, { path: path.join(dir, "pulumi"), version: "3.900.0", source: "PATH", binDir: fs.realpathSync(dir) });
+        } finally {
+            fs.rmSync(dir, { recursive: true });
+        }
+    });
+
+    it("refuses a pulumi on PATH without its hosts, naming those missing", () => {
+        const dir = fakeBin(["pulumi", "pulumi-language-nodejs"], "3.900.0");
+        try {
+            assert.throws(() => findPulumiCli({ env: { PATH: dir, MWAA_ENGINE_CACHE: dir } }),
+                /has no pulumi-language-python, pulumi-language-python-exec, pulumi-language-go beside it;/);
+        } finally {
+            fs.rmSync(dir, { recursive: true });
+        }
+    });
+
+    it("uses the cached release when the CLI and every host report its version", () => {
+        const cache = fs.mkdtempSync(path.join(os.tmpdir(), "cache-"));
+        const binDir = path.join(cache, `pulumi-v${pinnedVersion()}`, "bin");
+        fs.mkdirSync(binDir, { recursive: true });
+        try {
+            const fake = fakeBin(["pulumi", ...hostFiles()], pinnedVersion());
+            fs.cpSync(fake, binDir, { recursive: true });
+            fs.rmSync(fake, { recursive: true });
+            assert.deepEqual(findPulumiCli({ env: { PATH: cache, MWAA_ENGINE_CACHE: cache } }),
+                { path: path.join(binDir, "pulumi"), version: pinnedVersion(), source: "cache", binDir });
+            // A host of another release is not used: with no go to rebuild it, the message names it.
+            fs.writeFileSync(path.join(binDir, "pulumi-language-go"), "#!/bin/sh\necho v3.1.0\n", { mode: 0o755 });
+            assert.throws(() => findPulumiCli({ env: { PATH: cache, MWAA_ENGINE_CACHE: cache } }), /lacks pulumi-language-go; no `go` on PATH/);
+        } finally {
+            fs.rmSync(cache, { recursive: true });
+        }
+    });
+
+    it("with go but no MWAA_PULUMI_SOURCE, says to set it before building anything", () => {
+        const dir = fakeBin(["go"], "0");
+        try {
+            assert.throws(() => findPulumiCli({ env: { PATH: dir, MWAA_ENGINE_CACHE: dir } }), /MWAA_PULUMI_SOURCE is not set\)/);
+            assert.throws(() => findPulumiCli({ env: { PATH: dir, MWAA_ENGINE_CACHE: dir, MWAA_PULUMI_SOURCE: dir } }),
+                /MWAA_PULUMI_SOURCE=.* does not hold sdk\/nodejs\/cmd\/pulumi-language-nodejs, /);
+            assert.deepEqual(fs.readdirSync(dir), ["go"]);
         } finally {
             fs.rmSync(dir, { recursive: true });
         }
