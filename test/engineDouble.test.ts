@@ -13,7 +13,9 @@ import { FORCE_NEW } from "./engine/aws/providerFacts";
 import { outputProperties, withEveryOutput } from "./engine/aws/schema";
 import { parseObjectId } from "./engine/aws/s3Object";
 import { archiveFiles, secret, unwrapSecrets } from "./engine/aws/wire";
-import type { DoubleContext } from "./engine/aws/context";
+import { createContext, type DoubleContext } from "./engine/aws/context";
+import { functionModel, functionNameOf } from "./engine/aws/lambda";
+import { storedModel } from "./engine/aws/stored";
 import { compareVersions, findPulumiCli, hostFiles, pinnedVersion, PulumiCliUnavailable } from "../tools/engine/pulumiCli";
 
 const OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2";
@@ -92,6 +94,41 @@ describe("aws double: refresh and naming", () => {
         assert.throws(() => archiveFiles({ [sig]: "0def7320c3a5731c473e5ecbe6d01bc7", path: "/tmp/a.zip" }), /only AssetArchives of StringAssets/);
         assert.throws(() => archiveFiles("text"), /expected an archive/);
         assert.deepEqual(unwrapSecrets({ a: secret({ b: secret("c") }) }), { a: { b: "c" } });
+    });
+});
+
+describe("aws double: deleting a function", () => {
+    it("deletes its permission statements and event-invoke configuration, not another function's", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-"));
+        try {
+            const ctx = createContext({ dir, s3Endpoint: "http://127.0.0.1:1", codeartifactEndpoint: "http://127.0.0.1:1", accountId: "111122223333" }, () => "us-west-2");
+            const arn = (name: string) => `arn:aws:lambda:us-west-2:111122223333:function:${name}`;
+            for (const name of ["refresh", "other"]) ctx.cloud.put("aws:lambda/function:Function", name, { name, arn: arn(name) });
+            ctx.cloud.put("aws:lambda/permission:Permission", "by-name", { function: "refresh" });
+            ctx.cloud.put("aws:lambda/permission:Permission", "by-arn", { function: arn("refresh") });
+            ctx.cloud.put("aws:lambda/permission:Permission", "theirs", { function: arn("other") });
+            ctx.cloud.put("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "refresh", { functionName: "refresh" });
+            ctx.cloud.put("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "other", { functionName: "other" });
+            await functionModel.delete(ctx, "refresh", {});
+            assert.deepEqual(ctx.cloud.liveIds(), {
+                "aws:lambda/function:Function": ["other"],
+                "aws:lambda/permission:Permission": ["theirs"],
+                "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": ["other"],
+            });
+            // The engine's own deletes of those, afterwards, find nothing and succeed, as the provider's do.
+            await storedModel("aws:lambda/permission:Permission").delete(ctx, "by-arn", {});
+            assert.equal(await storedModel("aws:lambda/permission:Permission").read(ctx, "by-name", {}), undefined);
+        } finally {
+            fs.rmSync(dir, { recursive: true });
+        }
+    });
+
+    it("reads the function's name from a name, a partial ARN or a qualified ARN", () => {
+        assert.equal(functionNameOf("refresh"), "refresh");
+        assert.equal(functionNameOf("111122223333:function:refresh"), "refresh");
+        assert.equal(functionNameOf("arn:aws:lambda:us-west-2:111122223333:function:refresh:live"), "refresh");
+        assert.equal(functionNameOf("refresh:live"), "refresh");
+        assert.equal(functionNameOf(undefined), undefined);
     });
 });
 
