@@ -17,6 +17,7 @@ import { createContext, type DoubleContext } from "./engine/aws/context";
 import { functionModel, functionNameOf } from "./engine/aws/lambda";
 import { storedModel } from "./engine/aws/stored";
 import { compareVersions, findPulumiCli, hostFiles, pinnedVersion, PulumiCliUnavailable } from "../tools/engine/pulumiCli";
+import { readmeCommands, section, shellWords } from "./engine/support/readme";
 
 const OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2";
 const FUNCTION_URN = "urn:pulumi:dev::proj::mwaa-codeartifact:index:CodeArtifactTokenRefresher$aws:lambda/function:Function::mwaa-codeartifact-dev-function";
@@ -227,5 +228,27 @@ describe("the Pulumi CLI finder", () => {
         } finally {
             fs.rmSync(dir, { recursive: true });
         }
+    });
+});
+
+describe("the README command reader", () => {
+    it("splits words as sh does: quotes removed, a comment dropped, `--` kept", () => {
+        assert.deepEqual(shellWords(`pulumi config set --path 'requirements[1]' -- '--constraint "https://x/c.txt"'   # note`),
+            { words: ["pulumi", "config", "set", "--path", "requirements[1]", "--", "--constraint \"https://x/c.txt\""], text: `pulumi config set --path 'requirements[1]' -- '--constraint "https://x/c.txt"'` });
+        assert.deepEqual(shellWords(`pulumi config set a "b \\"c\\" d"`).words, ["pulumi", "config", "set", "a", "b \"c\" d"]);
+        assert.deepEqual(shellWords("pulumi stack init dev-mine#x").words, ["pulumi", "stack", "init", "dev-mine#x"]);
+    });
+
+    it("refuses a line that is more than one plain command", () => {
+        assert.throws(() => shellWords(`pulumi config get bucket | jq .`), /`\|` makes this more than one plain command/);
+        assert.throws(() => shellWords(`pulumi up "$(pulumi whoami)"`), /a substitution/);
+        assert.throws(() => shellWords(`pulumi up > out.txt`), /`>`/);
+        assert.throws(() => shellWords(`pulumi config set a 'b`), /unterminated '/);
+    });
+
+    it("reads only the pulumi lines of the named sections' sh blocks, in order", () => {
+        const md = "# T\n## Make your own stack\n```sh\npulumi stack init a   # x\n```\n```\npulumi not-sh\n```\n## Deploy\n```sh\nnpm ci\npulumi up\n```\n## Other\n```sh\npulumi destroy\n```\n";
+        assert.deepEqual(readmeCommands(md).map((c) => c.text), ["pulumi stack init a", "pulumi up"]);
+        assert.throws(() => section(md, "Missing"), /README.md has no "## Missing" section/);
     });
 });

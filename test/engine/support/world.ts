@@ -17,6 +17,7 @@ import { DOUBLE_ENV, DEFAULT_ACCOUNT_ID } from "../aws/cloud";
 import { startCodeArtifactDouble, type CodeArtifactDouble } from "../../support/codeartifactDouble";
 import { startPypiIndex, type PypiIndex } from "../../support/pypiIndex";
 import { startS3Server, type S3TestServer } from "../../support/s3Server";
+import { runProcess, type Proc } from "../../support/process";
 
 /** The repository root, whether this runs from build/test/engine/support or from source. */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..", ...(__dirname.includes(`${path.sep}build${path.sep}`) ? [".."] : []));
@@ -124,6 +125,14 @@ export interface World {
     localStack(dir: string, stackName: string): Promise<Stack>;
     /** A stack of another project of the scratch copy (an example), in its folder, running `program`. */
     stackOf(project: { dir: string; name: string }, stackName: string, program: () => Promise<Record<string, unknown>>): Promise<Stack>;
+    /**
+     * Runs the `pulumi` binary as a user types it: a child process in `cwd` (the scratch project by
+     * default) with this process's environment and the world's, so the CLI starts the language host
+     * the project's Pulumi.yaml names, which loads its `main`.
+     */
+    pulumi(args: readonly string[], opts?: { cwd?: string; timeoutMs?: number; env?: Readonly<Record<string, string>> }): Promise<Proc>;
+    /** The environment `pulumi` runs with (and passes on to the language host and the providers). */
+    processEnv(extra?: Readonly<Record<string, string>>): NodeJS.ProcessEnv;
     /** Writes a stack file into the scratch project. */
     writeStackFile(stack: string, yamlText: string): void;
     /**
@@ -237,11 +246,19 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     const env: Record<string, string> = {
         ...cliEnvironment({ dir, binDir, cloudDir, backendDir, s3, ca, index }), [DOUBLE_ENV.accountId]: opts.accountId ?? ACCOUNT_ID,
     };
-    env.PATH = [...(opts.path ?? []), env.PATH].join(path.delimiter);
+    // The CLI's folder holds its language hosts: on PATH too, for what the hosts start themselves.
+    env.PATH = [...(opts.path ?? []), env.PATH, pulumiCli().binDir].join(path.delimiter);
     const pulumiCommand = await PulumiCommand.get({ root: cliRoot(dir) });
     const options = { workDir: projectDir, pulumiHome: env.PULUMI_HOME, envVars: env, pulumiCommand, secretsProvider: "passphrase" };
+    const processEnv = (extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv => {
+        const merged: NodeJS.ProcessEnv = { ...process.env, ...env, ...extra };
+        // Set by `node --test`: a Node process the CLI starts (the host's program, a plugin) must not report to this runner.
+        delete merged.NODE_TEST_CONTEXT;
+        return merged;
+    };
     return {
-        dir, projectDir, cloudDir, backendDir, s3, codeartifact: ca, index, env,
+        dir, projectDir, cloudDir, backendDir, s3, codeartifact: ca, index, env, processEnv,
+        pulumi: (args, o = {}) => runProcess(pulumiCli().path, args, { cwd: o.cwd ?? projectDir, env: processEnv(o.env), timeoutMs: o.timeoutMs ?? 240_000 }),
         stack: (stackName) => LocalWorkspace.createOrSelectStack(
             { stackName, projectName: PROJECT, program: () => Promise.resolve(freshProgram()) }, options),
         stackWithProgram: (stackName, program) => LocalWorkspace.createOrSelectStack({ stackName, projectName: PROJECT, program }, options),
