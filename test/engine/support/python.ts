@@ -20,10 +20,10 @@ import { pulumiCli, type World } from "./world";
 const run = promisify(execFile);
 
 /**
- * The `pulumi` package from PyPI. The CLI is v3.274.1, which PyPI does not serve (`pip index versions
- * pulumi` lists 3.272.0 as the newest), so the nearest release; the generated SDK requires >=3.269.0.
+ * The `pulumi` package from PyPI: the CLI's own release (tools/engine/cli pins v3.259.0), so that no
+ * SDK is newer than the CLI and its Python host.
  */
-export const PYTHON_PULUMI_VERSION = "3.272.0";
+export const PYTHON_PULUMI_VERSION = "3.259.0";
 
 export interface PythonSdk {
     /** The virtualenv's interpreter, with `pulumi` and `pulumi_mwaa_codeartifact` installed. */
@@ -35,6 +35,36 @@ export interface PythonSdk {
     readonly cached: boolean;
     /** Milliseconds per step: schema, generate, venv (0 when cached). */
     readonly timings: Readonly<Record<string, number>>;
+}
+
+/**
+ * A folder of wheels (pip, setuptools, wheel, and `pulumi` with its dependencies), downloaded from
+ * PyPI once and cached like the virtualenvs, so that what the Python language host runs itself
+ * (`python -m venv`, `pip install --upgrade pip setuptools wheel`, `pip install -r requirements.txt`,
+ * the SDK's build with setuptools) runs offline: see pipOffline.
+ */
+export async function pythonWheelhouse(extra: readonly string[] = []): Promise<string> {
+    const key = createHash("sha256").update(extra.join("\0")).digest("hex").slice(0, 8);
+    const dir = path.join(cacheRoot(), `wheels-python${await pythonVersion()}-pulumi${PYTHON_PULUMI_VERSION}-${key}`);
+    if (fs.existsSync(dir)) return dir;
+    const partial = `${dir}.partial-${process.pid}`;
+    fs.rmSync(partial, { recursive: true, force: true });
+    await run("python3", ["-m", "pip", "download", "--quiet", "--dest", partial, "pip", "setuptools", "wheel", `pulumi==${PYTHON_PULUMI_VERSION}`, ...extra], { maxBuffer: 16 << 20 });
+    try {
+        fs.renameSync(partial, dir);
+    } catch (err) {
+        fs.rmSync(partial, { recursive: true, force: true });
+        if (!fs.existsSync(dir)) throw err;
+    }
+    return dir;
+}
+
+/** What the SDK `pulumi package add` generates requires besides `pulumi` (its setup.py's install_requires). */
+export const PYTHON_SDK_EXTRAS: readonly string[] = ["parver>=0.2.1", "semver>=2.8.1"];
+
+/** pip's environment for a language host's installs: the wheelhouse only, never an index. */
+export function pipOffline(wheelhouse: string): Record<string, string> {
+    return { PIP_NO_INDEX: "1", PIP_FIND_LINKS: wheelhouse };
 }
 
 /** GetSchema from the plugin started as the CLI starts it, in a folder holding only a Python project. */

@@ -229,6 +229,12 @@ export interface WorldOptions {
     readonly buckets?: readonly string[];
     /** Folders put first on the CLI's PATH (language hosts). */
     readonly path?: readonly string[];
+    /**
+     * Put the stand-in `pulumi-resource-mwaa-codeartifact` on PATH (default true), for programs run
+     * without `pulumi package add`; false leaves the CLI to find the plugin where Pulumi.yaml's
+     * `packages` names it (provider/), started through the Node.js host.
+     */
+    readonly componentOnPath?: boolean;
 }
 
 export async function startWorld(opts: WorldOptions = {}): Promise<World> {
@@ -237,7 +243,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     const [binDir, cloudDir, backendDir, projectDir] = ["bin", "cloud", "backend", "project"].map((d) => path.join(dir, d));
     for (const d of [binDir, cloudDir, backendDir]) fs.mkdirSync(d, { recursive: true });
     installProviderDouble(binDir);
-    installComponentPlugin(binDir);
+    if (opts.componentOnPath !== false) installComponentPlugin(binDir);
     copyProject(projectDir);
     const s3 = await startS3Server({ buckets: [...Object.values(STACK_BUCKETS), ...(opts.buckets ?? [])], versioning: true });
     const ca = await startCodeArtifactDouble();
