@@ -159,6 +159,8 @@ export interface FindOptions {
     /** Skip a CLI on PATH (to build or reuse the pinned one). */
     readonly ignorePath?: boolean;
     readonly log?: (line: string) => void;
+    /** Never build: a CLI on PATH or in the cache, else PulumiCliUnavailable (for `npm run bench`). */
+    readonly noBuild?: boolean;
 }
 
 /** The language hosts the engine tests run programs with; each is `pulumi-language-<name>` beside the CLI. */
@@ -257,6 +259,9 @@ export function findPulumiCli(opts: FindOptions = {}): PulumiCli {
     const source = env[SOURCE_VARIABLE];
     const hostsNeeded = missing.some((m) => m !== "pulumi");
     const sourceOk = source !== undefined && source !== "" && HOSTS.every((h) => fs.existsSync(path.join(source, HOST_SOURCES[h].module, "go.mod")));
+    if (opts.noBuild === true) {
+        throw new PulumiCliUnavailable(`No Pulumi CLI with its hosts on PATH, and ${cachedCliRoot(version, env)} lacks ${missing.join(", ")} (not built here: \`npm run engine:cli\` builds it).`);
+    }
     if (which("go", env) === undefined || (hostsNeeded && !sourceOk)) {
         const found = onPath === undefined ? "no `pulumi` on PATH"
             : pathVersion === undefined || compareVersions(pathVersion, minimum) < 0 ? `${onPath} reports ${pathVersion ?? "no version"}`

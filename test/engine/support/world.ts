@@ -41,6 +41,14 @@ export const INDEX_LISTINGS: Readonly<Record<string, readonly string[]>> = Objec
     "boto3": ["boto3-1.35.0-py3-none-any.whl"],
 });
 
+/**
+ * What a plugin's dependency install (the Node.js host runs `npm install` in provider/ during
+ * `pulumi package add`) may do in a test: nothing from the network, and not provider/package.json's
+ * postinstall, which runs `npm install` in the repository root, whose node_modules the scratch copy
+ * links to this checkout's (already installed).
+ */
+export const NPM_OFFLINE = Object.freeze({ npm_config_ignore_scripts: "true", npm_config_offline: "true", npm_config_audit: "false", npm_config_fund: "false" });
+
 let cli: PulumiCli | undefined;
 
 /** The CLI, found or built once per test process. */
@@ -145,7 +153,11 @@ export interface World {
 
 /** An executable `pulumi-resource-aws` that runs the compiled double with this Node. */
 function installProviderDouble(binDir: string): void {
-    const script = `#!/bin/sh\nexec "${process.execPath}" "${path.join(BUILD_ROOT, "test", "engine", "aws", "main.js")}" "$@"\n`;
+    // Compiled (npm run build) for the tests; from source through scripts/ts.js for `npm run bench`.
+    const compiled = path.join(BUILD_ROOT, "test", "engine", "aws", "main.js");
+    const entry = fs.existsSync(compiled) && __dirname.startsWith(BUILD_ROOT + path.sep)
+        ? `"${compiled}"` : `"${path.join(REPO_ROOT, "scripts", "ts.js")}" "${path.join(REPO_ROOT, "test", "engine", "aws", "main.ts")}"`;
+    const script = `#!/bin/sh\nexec "${process.execPath}" ${entry} "$@"\n`;
     fs.writeFileSync(path.join(binDir, "pulumi-resource-aws"), script, { mode: 0o755 });
 }
 
