@@ -10,15 +10,8 @@ import { after, before, describe, it } from "node:test";
 import { CloudStore } from "./aws/cloud";
 import { objectText, worldS3 } from "./support/observe";
 import { pipOffline, PYTHON_PULUMI_VERSION, PYTHON_SDK_EXTRAS, pythonWheelhouse } from "./support/python";
-import { pulumiCli, STACK_BUCKETS, startWorld, type World } from "./support/world";
+import { NPM_OFFLINE, pulumiCli, STACK_BUCKETS, startWorld, type World } from "./support/world";
 import { runProcess, type Proc } from "../support/process";
-
-/**
- * What the plugin's dependency install (the Node.js host runs `npm install` in provider/) may do in
- * a test: nothing from the network, and not provider/package.json's postinstall, which runs
- * `npm install` in the repository root, whose node_modules the scratch copy links to this checkout's.
- */
-export const NPM_OFFLINE = Object.freeze({ npm_config_ignore_scripts: "true", npm_config_offline: "true", npm_config_audit: "false", npm_config_fund: "false" });
 
 function assertRan(run: Proc, what: string): void {
     assert.equal(run.code, 0, `\`${what}\` exited ${String(run.code)}${run.timedOut ? " (timed out)" : ""}:\n${run.stdout}\n${run.stderr}`);
