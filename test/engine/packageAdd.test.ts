@@ -24,7 +24,9 @@ refresher = mwaa_codeartifact.CodeArtifactTokenRefresher("airflow",
     bucket="${STACK_BUCKETS.dev}",
     domain="data-platform",
     repository="airflow",
-    requirements=["apache-airflow-providers-snowflake==6.1.0"])
+    requirements=["apache-airflow-providers-snowflake==6.1.0"],
+    token_duration_seconds=3600,
+    tags={"team": "data"})
 pulumi.export("tokenKey", refresher.token_key)
 `;
 
@@ -38,10 +40,12 @@ import (
 func main() {
 	pulumi.Run(func(ctx *pulumi.Context) error {
 		refresher, err := mwaacodeartifact.NewCodeArtifactTokenRefresher(ctx, "airflow", &mwaacodeartifact.CodeArtifactTokenRefresherArgs{
-			Bucket:       pulumi.String("${STACK_BUCKETS.dev}"),
-			Domain:       "data-platform",
-			Repository:   "airflow",
-			Requirements: []string{"apache-airflow-providers-snowflake==6.1.0"},
+			Bucket:               pulumi.String("${STACK_BUCKETS.dev}"),
+			Domain:               "data-platform",
+			Repository:           "airflow",
+			Requirements:         []string{"apache-airflow-providers-snowflake==6.1.0"},
+			TokenDurationSeconds: pulumi.Float64Ref(3600),
+			Tags:                 map[string]string{"team": "data"},
 		})
 		if err != nil {
 			return err
@@ -122,6 +126,10 @@ for (const consumer of CONSUMERS) {
             assertRan(up, "pulumi up --yes");
             assert.match(up.stdout, /Resources:\s*\n\s*\+ 15 created/);
             assert.match(await objectText(worldS3(world), STACK_BUCKETS.dev, "dags/codeartifact.txt"), /^--index-url https:\/\/aws:/);
+            // The typed arguments arrived: the function's token lifetime and the tags.
+            const [fn] = Object.values(new CloudStore(world.cloudDir).list("aws:lambda/function:Function"));
+            assert.deepEqual(fn?.tags, { team: "data" });
+            assert.match(JSON.stringify(fn?.environment), /"3600"/);
         });
 
         it("pulumi destroy --yes deletes every resource of the account", async () => {

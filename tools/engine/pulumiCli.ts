@@ -10,11 +10,10 @@
  *     `$MWAA_PULUMI_SOURCE` names (the proxy refuses the hosts' own modules);
  *  4. else one message saying what to install.
  *
- * `npm run engine:cli` prints the CLI's path; `--build` skips the PATH lookup. `findGensdk` provides
- * the same release's SDK generators (tools/engine/cli/gensdk).
+ * `npm run engine:cli` prints the CLI's path; `--build` skips the PATH lookup. SDKs come from the
+ * CLI itself (`pulumi package add`, `pulumi package gen-sdk`), through the hosts.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -125,31 +124,6 @@ export function buildCli(version: string, env: NodeJS.ProcessEnv = process.env, 
         "-ldflags", `-X ${VERSION_VARIABLE}=v${version}`,
         "-o", partial, CLI_PACKAGE,
     ], { cwd: WRAPPER_MODULE_DIR, env: { ...env, CGO_ENABLED: "0" }, stdio: ["ignore", "inherit", "inherit"] });
-    fs.renameSync(partial, target);
-    return target;
-}
-
-/**
- * The SDK generator of the pinned release (tools/engine/cli/gensdk), built into the CLI's cache folder
- * when missing. `pulumi package gen-sdk` would reach the same code generators only through the
- * Python and Node.js language hosts, whose modules the Go module proxy refuses. The name carries a
- * hash of the generator's source besides the release, so an edited main.go is never served stale.
- */
-export function findGensdk(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = () => undefined): string {
-    const version = pinnedVersion();
-    const source = fs.readFileSync(path.join(WRAPPER_MODULE_DIR, "gensdk", "main.go"));
-    const hash = createHash("sha256").update(source).digest("hex").slice(0, 12);
-    const target = path.join(cachedCliRoot(version, env), "bin", `gensdk-${hash}`);
-    if (fs.existsSync(target)) return target;
-    if (which("go", env) === undefined) {
-        throw new PulumiCliUnavailable(`Generating SDKs needs Go 1.26+ to build ${WRAPPER_MODULE_DIR}/gensdk (pkg/v3 v${version}'s code generators).`);
-    }
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    const partial = `${target}.partial-${process.pid}`;
-    log(`Building gensdk (pkg/v3 v${version} code generators; first run only)...`);
-    execFileSync("go", ["build", "-trimpath", "-o", partial, "./gensdk"], {
-        cwd: WRAPPER_MODULE_DIR, env: { ...env, CGO_ENABLED: "0" }, stdio: ["ignore", "inherit", "inherit"],
-    });
     fs.renameSync(partial, target);
     return target;
 }

@@ -1,7 +1,7 @@
 /**
- * The component from Python as a Python user gets it, on the real engine: the SDK that the pinned
- * release's Python code generator (tools/engine/cli/gensdk, what `pulumi package gen-sdk --language
- * python` runs in the language host) writes from the schema the real plugin serves over GetSchema,
+ * The component from Python as a Python user gets it, on the real engine: the SDK that
+ * `pulumi package gen-sdk --language python` (the CLI's own release's Python host) writes from the
+ * schema the real plugin serves over GetSchema,
  * installed with the `pulumi` Python SDK into a virtualenv. Python programs run through the Python
  * Automation API with an inline program, so no Python language host is needed.
  *
@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { cacheRoot, findGensdk } from "../../../tools/engine/pulumiCli";
+import { cacheRoot } from "../../../tools/engine/pulumiCli";
 import { getSchema, startPlugin } from "../../support/plugin";
 import { pulumiCli, type World } from "./world";
 
@@ -80,6 +80,24 @@ export async function servedSchema(dir: string): Promise<string> {
     }
 }
 
+/**
+ * `pulumi package gen-sdk <schema> --language <language>`: the CLI hands the schema to that
+ * language's host (beside it), whose code generator writes `<out>/<language>`. Offline; its own
+ * PULUMI_HOME. Returns that folder.
+ */
+export async function generateSdk(schemaFile: string, language: "python" | "go", out: string): Promise<string> {
+    const home = fs.mkdtempSync(path.join(path.dirname(schemaFile), "gen-sdk-home-"));
+    try {
+        await run(pulumiCli().path, ["package", "gen-sdk", schemaFile, "--language", language, "--out", out], {
+            env: { ...process.env, PULUMI_HOME: home, PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true" },
+            maxBuffer: 16 << 20,
+        });
+    } finally {
+        fs.rmSync(home, { recursive: true, force: true });
+    }
+    return path.join(out, language);
+}
+
 /** sha256 of every file below `dir` (relative path and content), in a stable order. */
 function treeHash(dir: string): string {
     const hash = createHash("sha256");
@@ -124,8 +142,7 @@ export async function pythonSdk(dir: string): Promise<PythonSdk> {
     fs.writeFileSync(schemaFile, await servedSchema(dir));
     timings.schema = Date.now() - start;
     start = Date.now();
-    const sdkDir = path.join(dir, "sdk", "python");
-    await run(findGensdk(process.env, (line) => process.stderr.write(`${line}\n`)), ["python", schemaFile, sdkDir]);
+    const sdkDir = await generateSdk(schemaFile, "python", path.join(dir, "sdk"));
     timings.generate = Date.now() - start;
     start = Date.now();
     const venv = path.join(cacheRoot(), `python${await pythonVersion()}-pulumi${PYTHON_PULUMI_VERSION}-sdk-${treeHash(sdkDir).slice(0, 12)}`);

@@ -4,18 +4,12 @@
 //     -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v<version>" \
 //     -o <cache>/pulumi-v<version>/bin/pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 // A wrapper module, because `go install pkg@version` refuses a module whose go.mod has replace lines.
-// gensdk/ (package main, built by findGensdk in pulumiCli.ts) generates SDKs with this release's pkg/v3/codegen.
 // To move to another release: go get -tool github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@vX.Y.Z && go mod tidy
 module github.com/mwaa-codeartifact-token/tools/engine/cli
 
 go 1.26.6
 
 tool github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
-
-require (
-	github.com/blang/semver v3.5.1+incompatible
-	github.com/pulumi/pulumi/pkg/v3 v3.259.0
-)
 
 require (
 	cel.dev/expr v0.25.2 // indirect
@@ -79,6 +73,7 @@ require (
 	github.com/aymerick/douceur v0.2.0 // indirect
 	github.com/bahlo/generic-list-go v0.2.0 // indirect
 	github.com/bazelbuild/buildtools v0.0.0-20260211083412-859bfffeef82 // indirect
+	github.com/blang/semver v3.5.1+incompatible // indirect
 	github.com/buger/jsonparser v1.1.2 // indirect
 	github.com/ccojocar/zxcvbn-go v1.0.1 // indirect
 	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
@@ -156,7 +151,6 @@ require (
 	github.com/hashicorp/hcl/v2 v2.24.0 // indirect
 	github.com/hashicorp/vault/api v1.22.0 // indirect
 	github.com/hexops/gotextdiff v1.0.3 // indirect
-	github.com/iancoleman/strcase v0.3.0 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/jedib0t/go-pretty/v6 v6.7.10 // indirect
 	github.com/jonboulle/clockwork v0.4.0 // indirect
@@ -211,6 +205,7 @@ require (
 	github.com/power-devops/perfstat v0.0.0-20210106213030-5aafc221ea8c // indirect
 	github.com/pulumi/appdash v0.0.0-20231130102222-75f619a67231 // indirect
 	github.com/pulumi/inflector v0.1.1 // indirect
+	github.com/pulumi/pulumi/pkg/v3 v3.259.0 // indirect
 	github.com/pulumi/pulumi/sdk/v3 v3.259.0 // indirect
 	github.com/rivo/uniseg v0.4.7 // indirect
 	github.com/rogpeppe/go-internal v1.14.1 // indirect
