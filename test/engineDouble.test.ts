@@ -16,7 +16,7 @@ import { archiveFiles, secret, unwrapSecrets } from "./engine/aws/wire";
 import { createContext, type DoubleContext } from "./engine/aws/context";
 import { functionModel, functionNameOf } from "./engine/aws/lambda";
 import { storedModel } from "./engine/aws/stored";
-import { compareVersions, findPulumiCli, hostFiles, pinnedVersion, PulumiCliUnavailable } from "../tools/engine/pulumiCli";
+import { compareVersions, findPulumiCli, hostFiles, minimumVersion, pinnedVersion, PulumiCliUnavailable } from "../tools/engine/pulumiCli";
 import { readmeCommands, section, shellWords } from "./engine/support/readme";
 
 const OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2";
@@ -138,6 +138,15 @@ describe("the Pulumi CLI finder", () => {
         assert.equal(compareVersions("3.274.1", "3.99.0"), 1);
         assert.equal(compareVersions("v3.248.0", "3.248.0"), 0);
         assert.equal(compareVersions("3.248.0-alpha.1", "3.249.0"), -1);
+    });
+
+    it("pins no Pulumi SDK the tests use newer than the CLI they build", async () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const manifest = require("../../package.json") as { devDependencies: Record<string, string> };
+        assert.match(manifest.devDependencies["@pulumi/pulumi"], /^\d+\.\d+\.\d+$/, "an exact version, not a range");
+        assert.ok(compareVersions(minimumVersion(), pinnedVersion()) <= 0, `@pulumi/pulumi ${minimumVersion()} > CLI ${pinnedVersion()}`);
+        const { PYTHON_PULUMI_VERSION } = await import("./engine/support/python");
+        assert.ok(compareVersions(PYTHON_PULUMI_VERSION, pinnedVersion()) <= 0, `pulumi (PyPI) ${PYTHON_PULUMI_VERSION} > CLI ${pinnedVersion()}`);
     });
 
     it("reads the pinned release from the wrapper module's go.mod", () => {
