@@ -85,32 +85,6 @@ function forgetProject(): void {
     }
 }
 
-interface Resolver {
-    _resolveFilename(request: string, ...rest: unknown[]): string;
-}
-
-/**
- * An example program as a user's project runs it, with `mwaa-codeartifact-token` (the npm package
- * its users install) resolved to this repository's library, transpiled by scripts/ts.js.
- */
-export function exampleProgram(exampleDir: string): () => Promise<Record<string, unknown>> {
-    return () => {
-        forgetProject();
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const Module = require("node:module") as unknown as Resolver;
-        const resolve = Module._resolveFilename.bind(Module);
-        Module._resolveFilename = (request, ...rest) => resolve(request === "mwaa-codeartifact-token" ? path.join(REPO_ROOT, "lib", "index.ts") : request, ...rest);
-        try {
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            (require(path.join(REPO_ROOT, "scripts", "ts.js")) as { register(root: string): number }).register(REPO_ROOT);
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            return Promise.resolve(require(path.join(exampleDir, "index.ts")) as Record<string, unknown>);
-        } finally {
-            Module._resolveFilename = resolve;
-        }
-    };
-}
-
 export interface World {
     readonly dir: string;
     readonly projectDir: string;
@@ -131,8 +105,6 @@ export interface World {
     stackWithProgram(name: string, program: () => Promise<Record<string, unknown> | void>): Promise<Stack>;
     /** A stack of a project in `dir` whose program the CLI runs itself (through its language host). */
     localStack(dir: string, stackName: string): Promise<Stack>;
-    /** A stack of another project of the scratch copy (an example), in its folder, running `program`. */
-    stackOf(project: { dir: string; name: string }, stackName: string, program: () => Promise<Record<string, unknown>>): Promise<Stack>;
     /**
      * Runs the `pulumi` binary as a user types it: a child process in `cwd` (the scratch project by
      * default) with this process's environment and the world's, so the CLI starts the language host
@@ -281,8 +253,6 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
             { stackName, projectName: PROJECT, program: () => Promise.resolve(freshProgram()) }, options),
         stackWithProgram: (stackName, program) => LocalWorkspace.createOrSelectStack({ stackName, projectName: PROJECT, program }, options),
         localStack: (workDir, stackName) => LocalWorkspace.createOrSelectStack({ stackName, workDir }, { ...options, workDir }),
-        stackOf: (project, stackName, program) =>
-            LocalWorkspace.createOrSelectStack({ stackName, projectName: project.name, program }, { ...options, workDir: project.dir }),
         writeStackFile: (stack, yamlText) => fs.writeFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), yamlText),
         editStackConfig: (stack, changes) => editStackFile(path.join(projectDir, `Pulumi.${stack}.yaml`), changes),
         async close() {
