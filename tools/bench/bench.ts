@@ -37,6 +37,10 @@
  * - Deploy invocation's index check: the same child with the deploy event listing
  *   BENCH_REQUIREMENTS requirements, with INDEX_CHECK=requirements and with INDEX_CHECK=none; the
  *   difference of the medians is what the check adds to the deploy invocation.
+ * - pulumi preview through the Node.js host (only when a CLI with its hosts is on PATH or built by
+ *   `npm run engine:cli`; nothing is built here): the dev stack in a scratch copy of the project, as
+ *   the engine tests' world runs it (the aws double on PATH, a file backend), against a program of one
+ *   S3 object on the same CLI and host, alternating, --runs times each; their ratio (target <= 1.2x).
  *
  * Servers and temp folders are removed on every exit path, including failures.
  */
