@@ -14,6 +14,7 @@ import { type Consumer, packIntoConsumer } from "../support/packageConsumer";
 import type { Proc } from "../support/process";
 import { assertIndexUrl, headObject, objectText, worldS3 } from "./support/observe";
 import { REPO_ROOT, startWorld, type World } from "./support/world";
+import { stackProgramHandler } from "../support/stackProgram";
 import { CloudStore } from "./aws/cloud";
 
 const EXAMPLE_DIR = path.join(REPO_ROOT, "examples", "typescript");
@@ -69,6 +70,9 @@ describe("engine: examples/typescript (the packed package, pulumi up through the
         assert.equal(environments[0].requirementsS3ObjectVersion, version);
         assert.equal(environments[0].requirementsS3Path, "requirements.txt");
         assert.equal(environments[0].sourceBucketArn, `arn:aws:s3:::${bucket}`);
+        // The Lambda code the host path deployed is the text the stack program builds (the offline preview's).
+        const [functionName] = Object.keys(new CloudStore(world.cloudDir).list("aws:lambda/function:Function"));
+        assert.equal(fs.readFileSync(path.join(world.cloudDir, "functions", functionName, "__index.js"), "utf8"), await stackProgramHandler());
         const policies = Object.values(new CloudStore(world.cloudDir).list("aws:iam/rolePolicy:RolePolicy")).map((p) => String(p.policy));
         const execution = policies.find((p) => p.includes("airflow:PublishMetrics"));
         assert.ok(execution?.includes(`arn:aws:s3:::${bucket}/*`), "the execution role reads the bucket, token file included");

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { stackProgramHandler } from "../support/stackProgram";
 import { CloudStore } from "./aws/cloud";
 import { objectText, worldS3 } from "./support/observe";
 import { readmeCommands } from "./support/readme";
@@ -68,6 +69,9 @@ describe("engine: the README's commands, as typed, through the Node.js language 
         const token = await objectText(worldS3(world), BUCKET, TOKEN_KEY);
         assert.match(token, /^--index-url https:\/\/aws:.+@/);
         for (const run of runs.values()) assert.doesNotMatch(output(run), /fake-token/, "no token in the CLI's output");
+        // The Lambda code the host path deployed is the text the stack program builds (the offline preview's).
+        const [functionName] = Object.keys(new CloudStore(world.cloudDir).list("aws:lambda/function:Function"));
+        assert.equal(fs.readFileSync(path.join(world.cloudDir, "functions", functionName, "__index.js"), "utf8"), await stackProgramHandler());
         const requirements = await objectText(worldS3(world), BUCKET, REQUIREMENTS_KEY);
         assert.match(requirements, /^-r \/usr\/local\/airflow\/dags\/codeartifact\.txt\napache-airflow-providers-snowflake==6\.1\.0\n--constraint /);
     });
