@@ -13,8 +13,11 @@ import { FORCE_NEW } from "./engine/aws/providerFacts";
 import { outputProperties, withEveryOutput } from "./engine/aws/schema";
 import { parseObjectId } from "./engine/aws/s3Object";
 import { archiveFiles, secret, unwrapSecrets } from "./engine/aws/wire";
-import type { DoubleContext } from "./engine/aws/context";
-import { compareVersions, findPulumiCli, pinnedVersion, PulumiCliUnavailable } from "../tools/engine/pulumiCli";
+import { createContext, type DoubleContext } from "./engine/aws/context";
+import { functionModel, functionNameOf } from "./engine/aws/lambda";
+import { storedModel } from "./engine/aws/stored";
+import { compareVersions, findPulumiCli, hostFiles, minimumVersion, pinnedVersion, PulumiCliUnavailable } from "../tools/engine/pulumiCli";
+import { readmeCommands, section, shellWords } from "./engine/support/readme";
 
 const OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2";
 const FUNCTION_URN = "urn:pulumi:dev::proj::mwaa-codeartifact:index:CodeArtifactTokenRefresher$aws:lambda/function:Function::mwaa-codeartifact-dev-function";
@@ -95,11 +98,55 @@ describe("aws double: refresh and naming", () => {
     });
 });
 
+describe("aws double: deleting a function", () => {
+    it("deletes its permission statements and event-invoke configuration, not another function's", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloud-"));
+        try {
+            const ctx = createContext({ dir, s3Endpoint: "http://127.0.0.1:1", codeartifactEndpoint: "http://127.0.0.1:1", accountId: "111122223333" }, () => "us-west-2");
+            const arn = (name: string) => `arn:aws:lambda:us-west-2:111122223333:function:${name}`;
+            for (const name of ["refresh", "other"]) ctx.cloud.put("aws:lambda/function:Function", name, { name, arn: arn(name) });
+            ctx.cloud.put("aws:lambda/permission:Permission", "by-name", { function: "refresh" });
+            ctx.cloud.put("aws:lambda/permission:Permission", "by-arn", { function: arn("refresh") });
+            ctx.cloud.put("aws:lambda/permission:Permission", "theirs", { function: arn("other") });
+            ctx.cloud.put("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "refresh", { functionName: "refresh" });
+            ctx.cloud.put("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "other", { functionName: "other" });
+            await functionModel.delete(ctx, "refresh", {});
+            assert.deepEqual(ctx.cloud.liveIds(), {
+                "aws:lambda/function:Function": ["other"],
+                "aws:lambda/permission:Permission": ["theirs"],
+                "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": ["other"],
+            });
+            // The engine's own deletes of those, afterwards, find nothing and succeed, as the provider's do.
+            await storedModel("aws:lambda/permission:Permission").delete(ctx, "by-arn", {});
+            assert.equal(await storedModel("aws:lambda/permission:Permission").read(ctx, "by-name", {}), undefined);
+        } finally {
+            fs.rmSync(dir, { recursive: true });
+        }
+    });
+
+    it("reads the function's name from a name, a partial ARN or a qualified ARN", () => {
+        assert.equal(functionNameOf("refresh"), "refresh");
+        assert.equal(functionNameOf("111122223333:function:refresh"), "refresh");
+        assert.equal(functionNameOf("arn:aws:lambda:us-west-2:111122223333:function:refresh:live"), "refresh");
+        assert.equal(functionNameOf("refresh:live"), "refresh");
+        assert.equal(functionNameOf(undefined), undefined);
+    });
+});
+
 describe("the Pulumi CLI finder", () => {
     it("compares release versions numerically", () => {
         assert.equal(compareVersions("3.274.1", "3.99.0"), 1);
         assert.equal(compareVersions("v3.248.0", "3.248.0"), 0);
         assert.equal(compareVersions("3.248.0-alpha.1", "3.249.0"), -1);
+    });
+
+    it("pins no Pulumi SDK the tests use newer than the CLI they build", async () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const manifest = require("../../package.json") as { devDependencies: Record<string, string> };
+        assert.match(manifest.devDependencies["@pulumi/pulumi"], /^\d+\.\d+\.\d+$/, "an exact version, not a range");
+        assert.ok(compareVersions(minimumVersion(), pinnedVersion()) <= 0, `@pulumi/pulumi ${minimumVersion()} > CLI ${pinnedVersion()}`);
+        const { PYTHON_PULUMI_VERSION } = await import("./engine/support/python");
+        assert.ok(compareVersions(PYTHON_PULUMI_VERSION, pinnedVersion()) <= 0, `pulumi (PyPI) ${PYTHON_PULUMI_VERSION} > CLI ${pinnedVersion()}`);
     });
 
     it("reads the pinned release from the wrapper module's go.mod", () => {
@@ -110,13 +157,22 @@ describe("the Pulumi CLI finder", () => {
         fs.rmSync(dir, { recursive: true });
     });
 
+    /** A folder of scripts that print `version` when asked, standing in for the CLI, its hosts or go. */
+    function fakeBin(files: readonly string[], version: string): string {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fakebin-"));
+        for (const f of files) fs.writeFileSync(path.join(dir, f), `#!/bin/sh\necho v${version}\n`, { mode: 0o755 });
+        return dir;
+    }
+
     it("with no pulumi, no cached build and no go, says what to install", () => {
         const empty = fs.mkdtempSync(path.join(os.tmpdir(), "nopath-"));
         try {
             assert.throws(() => findPulumiCli({ env: { PATH: empty, MWAA_ENGINE_CACHE: empty } }), (err: Error) => {
                 assert.ok(err instanceof PulumiCliUnavailable);
-                assert.match(err.message, /need the Pulumi CLI \d+\.\d+\.\d+ or newer \(no `pulumi` on PATH\)/);
-                assert.match(err.message, /install Go 1\.26\+ so that v3\.\d+\.\d+ is built from .*tools\/engine\/cli/);
+                assert.match(err.message, /need the Pulumi CLI \d+\.\d+\.\d+ or newer with its Node\.js, Python and Go language hosts beside it \(no `pulumi` on PATH;/);
+                assert.match(err.message, /lacks pulumi, pulumi-language-nodejs, pulumi-language-python, pulumi-language-go; no `go` on PATH\)/);
+                assert.match(err.message, /install Go 1\.26\+ and set MWAA_PULUMI_SOURCE to Pulumi v3\.\d+\.\d+'s source \(the folder holding sdk\/\)/);
+                assert.equal(err.message.split("\n").length, 1);
                 return true;
             });
         } finally {
@@ -125,12 +181,83 @@ describe("the Pulumi CLI finder", () => {
     });
 
     it("refuses a pulumi on PATH that is too old and says which version it reports", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oldcli-"));
+        const dir = fakeBin(["pulumi", ...hostFiles()], "3.1.0");
         try {
-            fs.writeFileSync(path.join(dir, "pulumi"), "#!/bin/sh\necho v3.1.0\n", { mode: 0o755 });
-            assert.throws(() => findPulumiCli({ env: { PATH: dir, MWAA_ENGINE_CACHE: dir } }), /reports 3\.1\.0\)/);
+            assert.throws(() => findPulumiCli({ env: { PATH: dir, MWAA_ENGINE_CACHE: dir } }), /reports 3\.1\.0;/);
         } finally {
             fs.rmSync(dir, { recursive: true });
         }
+    });
+
+    it("uses a new enough pulumi on PATH with its three hosts beside it as it is", () => {
+        const dir = fakeBin(["pulumi", ...hostFiles()], "3.900.0");
+        try {
+            const cli = findPulumiCli({ env: { PATH: dir, MWAA_ENGINE_CACHE: dir } });
+            assert.deepEqual(cli, { path: path.join(dir, "pulumi"), version: "3.900.0", source: "PATH", binDir: fs.realpathSync(dir) });
+        } finally {
+            fs.rmSync(dir, { recursive: true });
+        }
+    });
+
+    it("refuses a pulumi on PATH without its hosts, naming those missing", () => {
+        const dir = fakeBin(["pulumi", "pulumi-language-nodejs"], "3.900.0");
+        try {
+            assert.throws(() => findPulumiCli({ env: { PATH: dir, MWAA_ENGINE_CACHE: dir } }),
+                /has no pulumi-language-python, pulumi-language-python-exec, pulumi-language-go beside it;/);
+        } finally {
+            fs.rmSync(dir, { recursive: true });
+        }
+    });
+
+    it("uses the cached release when the CLI and every host report its version", () => {
+        const cache = fs.mkdtempSync(path.join(os.tmpdir(), "cache-"));
+        const binDir = path.join(cache, `pulumi-v${pinnedVersion()}`, "bin");
+        fs.mkdirSync(binDir, { recursive: true });
+        try {
+            const fake = fakeBin(["pulumi", ...hostFiles()], pinnedVersion());
+            fs.cpSync(fake, binDir, { recursive: true });
+            fs.rmSync(fake, { recursive: true });
+            assert.deepEqual(findPulumiCli({ env: { PATH: cache, MWAA_ENGINE_CACHE: cache } }),
+                { path: path.join(binDir, "pulumi"), version: pinnedVersion(), source: "cache", binDir });
+            // A host of another release is not used: with no go to rebuild it, the message names it.
+            fs.writeFileSync(path.join(binDir, "pulumi-language-go"), "#!/bin/sh\necho v3.1.0\n", { mode: 0o755 });
+            assert.throws(() => findPulumiCli({ env: { PATH: cache, MWAA_ENGINE_CACHE: cache } }), /lacks pulumi-language-go; no `go` on PATH/);
+        } finally {
+            fs.rmSync(cache, { recursive: true });
+        }
+    });
+
+    it("with go but no MWAA_PULUMI_SOURCE, says to set it before building anything", () => {
+        const dir = fakeBin(["go"], "0");
+        try {
+            assert.throws(() => findPulumiCli({ env: { PATH: dir, MWAA_ENGINE_CACHE: dir } }), /MWAA_PULUMI_SOURCE is not set\)/);
+            assert.throws(() => findPulumiCli({ env: { PATH: dir, MWAA_ENGINE_CACHE: dir, MWAA_PULUMI_SOURCE: dir } }),
+                /MWAA_PULUMI_SOURCE=.* does not hold sdk\/nodejs\/cmd\/pulumi-language-nodejs, /);
+            assert.deepEqual(fs.readdirSync(dir), ["go"]);
+        } finally {
+            fs.rmSync(dir, { recursive: true });
+        }
+    });
+});
+
+describe("the README command reader", () => {
+    it("splits words as sh does: quotes removed, a comment dropped, `--` kept", () => {
+        assert.deepEqual(shellWords(`pulumi config set --path 'requirements[1]' -- '--constraint "https://x/c.txt"'   # note`),
+            { words: ["pulumi", "config", "set", "--path", "requirements[1]", "--", "--constraint \"https://x/c.txt\""], text: `pulumi config set --path 'requirements[1]' -- '--constraint "https://x/c.txt"'` });
+        assert.deepEqual(shellWords(`pulumi config set a "b \\"c\\" d"`).words, ["pulumi", "config", "set", "a", "b \"c\" d"]);
+        assert.deepEqual(shellWords("pulumi stack init dev-mine#x").words, ["pulumi", "stack", "init", "dev-mine#x"]);
+    });
+
+    it("refuses a line that is more than one plain command", () => {
+        assert.throws(() => shellWords(`pulumi config get bucket | jq .`), /`\|` makes this more than one plain command/);
+        assert.throws(() => shellWords(`pulumi up "$(pulumi whoami)"`), /a substitution/);
+        assert.throws(() => shellWords(`pulumi up > out.txt`), /`>`/);
+        assert.throws(() => shellWords(`pulumi config set a 'b`), /unterminated '/);
+    });
+
+    it("reads only the pulumi lines of the named sections' sh blocks, in order", () => {
+        const md = "# T\n## Make your own stack\n```sh\npulumi stack init a   # x\n```\n```\npulumi not-sh\n```\n## Deploy\n```sh\nnpm ci\npulumi up\n```\n## Other\n```sh\npulumi destroy\n```\n";
+        assert.deepEqual(readmeCommands(md).map((c) => c.text), ["pulumi stack init a", "pulumi up"]);
+        assert.throws(() => section(md, "Missing"), /README.md has no "## Missing" section/);
     });
 });

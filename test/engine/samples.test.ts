@@ -25,10 +25,11 @@ describe("engine: the sample stack in an account of one's own", { timeout: 300_0
 
     it("as committed: the provider refuses the account, nothing is created", async () => {
         let failure = "";
-        // The program's registrations fail once the engine stops ("Resource monitor is terminating").
+        // The program's registrations and invokes fail once the engine stops: CLI v3.274.1 answers
+        // "Resource monitor is terminating"; v3.259.0 hands the invokes the provider's refusal itself.
         await expectingProgramFailure(() => up(stack).catch((err: Error) => {
             failure = err.message;
-        }), /Resource monitor is terminating/);
+        }), new RegExp(`Resource monitor is terminating|AWS account ID not allowed: ${ACCOUNT}`));
         assert.match(failure, new RegExp(`AWS account ID not allowed: ${ACCOUNT}`));
         assert.deepEqual(stateResources(world, "dev").filter((r) => r.type.startsWith("aws:") && !r.type.startsWith("pulumi:providers")), []);
     });

@@ -37,6 +37,10 @@
  * - Deploy invocation's index check: the same child with the deploy event listing
  *   BENCH_REQUIREMENTS requirements, with INDEX_CHECK=requirements and with INDEX_CHECK=none; the
  *   difference of the medians is what the check adds to the deploy invocation.
+ * - pulumi preview through the Node.js host (only when a CLI with its hosts is on PATH or built by
+ *   `npm run engine:cli`; nothing is built here): the dev stack in a scratch copy of the project, as
+ *   the engine tests' world runs it (the aws double on PATH, a file backend), against a program of one
+ *   S3 object on the same CLI and host, alternating, --runs times each; their ratio (target <= 1.2x).
  *
  * Servers and temp folders are removed on every exit path, including failures.
  */
@@ -514,9 +518,10 @@ async function main(argv: readonly string[]): Promise<void> {
     const fixtures = await startFixtures(ours);
     const processRows = await measureProcesses(fixtures, opts.runs);
     const handlerRows = await measureHandler(ours, fixtures, opts);
+    const hostRows = await measureHostPreview(opts.runs);
     await cleanUp();
 
-    const rows = [...packageRows, ...processRows, ...handlerRows];
+    const rows = [...packageRows, ...processRows, ...handlerRows, ...hostRows];
     const totalS = Number(process.hrtime.bigint() - benchStart) / 1e9;
     process.stdout.write(`${header.join("\n")}\n\n${formatTable(rows)}\nbench time: ${totalS.toFixed(1)} s\n`);
 }
@@ -788,6 +793,64 @@ async function deployCheckRows(handler: HandlerChild, calls: number, index: Pypi
         valueRow("  added by the check", formatMs(median(checked) - median(unchecked)), "difference of the medians; real CodeArtifact adds its own latency per page"),
     ];
 }
+
+/** The one-resource program the host preview is compared with: one S3 object, through the same CLI and host. */
+const ONE_RESOURCE_PROGRAM = `"use strict";
+const aws = require("@pulumi/aws");
+new aws.s3.BucketObjectv2("one", { bucket: "airflow-dev-111122223333-us-west-2", key: "one.txt", content: "one\\n" });
+`;
+
+/**
+ * `pulumi preview` of the dev stack as a user runs it (the CLI starting the Node.js language host,
+ * which loads Pulumi.yaml's main), against a one-resource program on the same CLI, host and machine,
+ * alternating, with the engine tests' world (the aws double on PATH, a file backend). Only when a CLI
+ * with its hosts is on PATH or already built (`npm run engine:cli`): the bench builds nothing.
+ */
+async function measureHostPreview(runs: number): Promise<Row[]> {
+    const { findPulumiCli } = await import("../engine/pulumiCli");
+    let cli: { path: string; version: string };
+    try {
+        cli = findPulumiCli({ noBuild: true });
+    } catch (err) {
+        progress(`no pulumi preview rows: ${err instanceof Error ? err.message : String(err)}`);
+        return [];
+    }
+    const { startWorld } = await import("../../test/engine/support/world");
+    progress(`pulumi preview through the Node.js host (CLI v${cli.version})`);
+    const world = await startWorld();
+    cleanups.push(() => world.close());
+    const one = path.join(world.dir, "one");
+    fs.mkdirSync(one);
+    fs.writeFileSync(path.join(one, "Pulumi.yaml"), "name: one-resource\nruntime: nodejs\nmain: index.js\n");
+    fs.writeFileSync(path.join(one, "index.js"), ONE_RESOURCE_PROGRAM);
+    fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(one, "node_modules"));
+    const must = async (args: string[], cwd: string): Promise<number> => {
+        const started = process.hrtime.bigint();
+        const ran = await world.pulumi(args, { cwd });
+        if (ran.code !== 0) throw new BenchError(`pulumi ${args.join(" ")} in ${cwd} exited ${String(ran.code)}:\\n${tail(ran.stdout + ran.stderr)}`);
+        return Number(process.hrtime.bigint() - started) / 1e6;
+    };
+    await must(["stack", "init", STACK], world.projectDir);
+    await must(["stack", "init", STACK], one);
+    await must(["config", "set", "aws:region", "us-west-2"], one);
+    const dev: number[] = [];
+    const single: number[] = [];
+    await must(["preview"], world.projectDir);
+    await must(["preview"], one);
+    for (let run = 0; run < runs; run++) {
+        progress(`pulumi preview round ${run + 1}/${runs}`);
+        dev.push(await must(["preview"], world.projectDir));
+        single.push(await must(["preview"], one));
+    }
+    return [
+        timedRow("pulumi preview dev (Node.js host)", dev, `CLI v${cli.version}, its Node.js host loading Pulumi.yaml main; aws double, file backend`),
+        timedRow("pulumi preview, one resource", single, "one BucketObjectv2, same CLI, host, double and backend"),
+        valueRow("  ratio dev / one resource", formatRatio(median(dev) / median(single)), `ratio of medians; target <= ${HOST_TARGET_RATIO.toFixed(1)}x`),
+    ];
+}
+
+/** The most `pulumi preview` of the dev stack may cost over a one-resource program on the same CLI. */
+const HOST_TARGET_RATIO = 1.2;
 
 function failAndExit(err: unknown): void {
     const text = err instanceof BenchError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);

@@ -1,16 +1,19 @@
 /**
- * Provides a real Pulumi CLI for the engine tests, without downloading anything from Pulumi:
- *  1. a `pulumi` on PATH whose version is at least the installed `@pulumi/pulumi` SDK's (users have one);
- *  2. else the CLI built earlier from the wrapper Go module in `tools/engine/cli`, cached outside the
- *     repository and keyed by version;
- *  3. else that build, now, when `go` is on PATH (the Go module proxy serves Pulumi's modules);
+ * Provides a real Pulumi CLI with its Node.js, Python and Go language hosts beside it, all of one
+ * release, for the engine tests, without downloading anything from Pulumi:
+ *  1. a `pulumi` on PATH whose version is at least the installed `@pulumi/pulumi` SDK's, with the
+ *     three hosts in its folder (a normal Pulumi install ships them there);
+ *  2. else the CLI and hosts built earlier, cached outside the repository by version
+ *     (`<cache>/pulumi-v<version>/bin/`, the version being the wrapper module's in `tools/engine/cli`);
+ *  3. else that build, now, when `go` is on PATH: the CLI from the wrapper module (the Go module
+ *     proxy serves pkg/v3), the hosts from Pulumi's unmodified source of the same release, which
+ *     `$MWAA_PULUMI_SOURCE` names (the proxy refuses the hosts' own modules);
  *  4. else one message saying what to install.
  *
- * `npm run engine:cli` prints the CLI's path; `--build` skips the PATH lookup. `findGensdk` provides
- * the same release's SDK generators (tools/engine/cli/gensdk).
+ * `npm run engine:cli` prints the CLI's path; `--build` skips the PATH lookup. SDKs come from the
+ * CLI itself (`pulumi package add`, `pulumi package gen-sdk`), through the hosts.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -38,6 +41,8 @@ export interface PulumiCli {
     /** Its version without the leading "v", e.g. "3.274.1". */
     readonly version: string;
     readonly source: "PATH" | "cache" | "built";
+    /** The folder holding `pulumi` and its language hosts (`pulumi-language-nodejs`, ...). */
+    readonly binDir: string;
 }
 
 export class PulumiCliUnavailable extends Error {
@@ -123,64 +128,144 @@ export function buildCli(version: string, env: NodeJS.ProcessEnv = process.env, 
     return target;
 }
 
-/**
- * The SDK generator of the pinned release (tools/engine/cli/gensdk), built into the CLI's cache folder
- * when missing. `pulumi package gen-sdk` would reach the same code generators only through the
- * Python and Node.js language hosts, whose modules the Go module proxy refuses. The name carries a
- * hash of the generator's source besides the release, so an edited main.go is never served stale.
- */
-export function findGensdk(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = () => undefined): string {
-    const version = pinnedVersion();
-    const source = fs.readFileSync(path.join(WRAPPER_MODULE_DIR, "gensdk", "main.go"));
-    const hash = createHash("sha256").update(source).digest("hex").slice(0, 12);
-    const target = path.join(cachedCliRoot(version, env), "bin", `gensdk-${hash}`);
-    if (fs.existsSync(target)) return target;
-    if (which("go", env) === undefined) {
-        throw new PulumiCliUnavailable(`Generating SDKs needs Go 1.26+ to build ${WRAPPER_MODULE_DIR}/gensdk (pkg/v3 v${version}'s code generators).`);
-    }
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    const partial = `${target}.partial-${process.pid}`;
-    log(`Building gensdk (pkg/v3 v${version} code generators; first run only)...`);
-    execFileSync("go", ["build", "-trimpath", "-o", partial, "./gensdk"], {
-        cwd: WRAPPER_MODULE_DIR, env: { ...env, CGO_ENABLED: "0" }, stdio: ["ignore", "inherit", "inherit"],
-    });
-    fs.renameSync(partial, target);
-    return target;
-}
-
 export interface FindOptions {
     readonly env?: NodeJS.ProcessEnv;
     /** Skip a CLI on PATH (to build or reuse the pinned one). */
     readonly ignorePath?: boolean;
     readonly log?: (line: string) => void;
+    /** Never build: a CLI on PATH or in the cache, else PulumiCliUnavailable (for `npm run bench`). */
+    readonly noBuild?: boolean;
 }
 
-/** The CLI the engine tests run; see the module comment for the order. Throws PulumiCliUnavailable. */
+/** The language hosts the engine tests run programs with; each is `pulumi-language-<name>` beside the CLI. */
+export const HOSTS = ["nodejs", "python", "go"] as const;
+export type HostName = (typeof HOSTS)[number];
+
+/** The environment variable naming the hosts' source: Pulumi's release tree, the folder holding `sdk/`. */
+export const SOURCE_VARIABLE = "MWAA_PULUMI_SOURCE";
+
+/** Each host's Go module in Pulumi's source tree, and what else it needs beside its binary. */
+const HOST_SOURCES: Readonly<Record<HostName, { module: string; extras: readonly string[] }>> = {
+    nodejs: { module: "sdk/nodejs/cmd/pulumi-language-nodejs", extras: [] },
+    // The host runs this script (with the program's Python) from its own folder.
+    python: { module: "sdk/python/cmd/pulumi-language-python", extras: ["sdk/python/cmd/pulumi-language-python-exec"] },
+    go: { module: "sdk/go/pulumi-language-go", extras: [] },
+};
+
+/** The files that must sit beside `pulumi` for every host to run. */
+export function hostFiles(): string[] {
+    return HOSTS.flatMap((h) => [`pulumi-language-${h}`, ...HOST_SOURCES[h].extras.map((e) => path.basename(e))]);
+}
+
+/** The host files missing from `binDir`. */
+export function missingHosts(binDir: string): string[] {
+    return hostFiles().filter((f) => !fs.existsSync(path.join(binDir, f)));
+}
+
+/** What `pulumi-language-<name> -version` prints, without "v"; undefined when it cannot run. */
+export function hostVersion(binary: string): string | undefined {
+    const run = spawnSync(binary, ["-version"], { encoding: "utf8", timeout: 30_000 });
+    const match = /^v?(\d+\.\d+\.\d+\S*)\s*$/.exec((run.stdout ?? "").trim());
+    return run.status === 0 && match ? match[1] : undefined;
+}
+
+/**
+ * Builds one language host from Pulumi's unmodified source at `sourceRoot` into `binDir`: its module
+ * is copied to a temporary folder, its `replace` lines to the monorepo's pkg/ and sdk/ become
+ * requirements of the released modules of the same tag (which the Go module proxy serves), and it
+ * is built with the version stamped, written beside, then renamed.
+ */
+export function buildHost(host: HostName, version: string, sourceRoot: string, binDir: string, env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = () => undefined): string {
+    const { module, extras } = HOST_SOURCES[host];
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), `pulumi-language-${host}-`));
+    const target = path.join(binDir, `pulumi-language-${host}`);
+    const partial = `${target}.partial-${process.pid}`;
+    try {
+        fs.cpSync(path.join(sourceRoot, module), work, { recursive: true });
+        const goEnv = { ...env, CGO_ENABLED: "0", GOFLAGS: "-buildvcs=false -mod=mod" };
+        const go = (args: string[]) => execFileSync("go", args, { cwd: work, env: goEnv, stdio: ["ignore", "inherit", "inherit"] });
+        go(["mod", "edit",
+            "-dropreplace", "github.com/pulumi/pulumi/pkg/v3", "-dropreplace", "github.com/pulumi/pulumi/sdk/v3",
+            "-require", `github.com/pulumi/pulumi/pkg/v3@v${version}`, "-require", `github.com/pulumi/pulumi/sdk/v3@v${version}`]);
+        log(`Building pulumi-language-${host} v${version} from ${path.join(sourceRoot, module)} (first run only; minutes)...`);
+        go(["build", "-trimpath", "-ldflags", `-X ${VERSION_VARIABLE}=v${version}`, "-o", partial, "."]);
+        for (const extra of extras) fs.copyFileSync(path.join(sourceRoot, extra), path.join(binDir, path.basename(extra)));
+        for (const extra of extras) fs.chmodSync(path.join(binDir, path.basename(extra)), 0o755);
+        fs.renameSync(partial, target);
+        return target;
+    } finally {
+        fs.rmSync(partial, { force: true });
+        fs.rmSync(work, { recursive: true, force: true });
+    }
+}
+
+/** What the cache folder of `version` lacks: `pulumi` and the hosts that are absent or report another version. */
+function missingFromCache(binDir: string, version: string): string[] {
+    const cli = path.join(binDir, "pulumi");
+    const hostOk = (h: HostName) => {
+        const binary = path.join(binDir, `pulumi-language-${h}`);
+        return fs.existsSync(binary) && HOST_SOURCES[h].extras.every((e) => fs.existsSync(path.join(binDir, path.basename(e)))) && hostVersion(binary) === version;
+    };
+    return [
+        ...(fs.existsSync(cli) && reportedVersion(cli) === version ? [] : ["pulumi"]),
+        ...HOSTS.filter((h) => !hostOk(h)).map((h) => `pulumi-language-${h}`),
+    ];
+}
+
+/**
+ * The CLI the engine tests run, with the Node.js, Python and Go language hosts of the same release
+ * beside it (the CLI finds them in its own folder); see the module comment for the order. Throws
+ * PulumiCliUnavailable with one message saying what to install.
+ */
 export function findPulumiCli(opts: FindOptions = {}): PulumiCli {
     const env = opts.env ?? process.env;
     const minimum = minimumVersion();
     const onPath = opts.ignorePath ? undefined : which("pulumi", env);
     const pathVersion = onPath === undefined ? undefined : reportedVersion(onPath);
-    if (onPath !== undefined && pathVersion !== undefined && compareVersions(pathVersion, minimum) >= 0) {
-        return { path: onPath, version: pathVersion, source: "PATH" };
+    const pathMissing = onPath === undefined ? [] : missingHosts(path.dirname(fs.realpathSync(onPath)));
+    if (onPath !== undefined && pathVersion !== undefined && compareVersions(pathVersion, minimum) >= 0 && pathMissing.length === 0) {
+        return { path: onPath, version: pathVersion, source: "PATH", binDir: path.dirname(fs.realpathSync(onPath)) };
     }
     const version = pinnedVersion();
-    const cached = path.join(cachedCliRoot(version, env), "bin", "pulumi");
-    if (fs.existsSync(cached) && reportedVersion(cached) === version) {
-        return { path: cached, version, source: "cache" };
+    const binDir = path.join(cachedCliRoot(version, env), "bin");
+    const missing = missingFromCache(binDir, version);
+    if (missing.length === 0) return { path: path.join(binDir, "pulumi"), version, source: "cache", binDir };
+    const source = env[SOURCE_VARIABLE];
+    const hostsNeeded = missing.some((m) => m !== "pulumi");
+    const sourceOk = source !== undefined && source !== "" && HOSTS.every((h) => fs.existsSync(path.join(source, HOST_SOURCES[h].module, "go.mod")));
+    if (opts.noBuild === true) {
+        throw new PulumiCliUnavailable(`No Pulumi CLI with its hosts on PATH, and ${cachedCliRoot(version, env)} lacks ${missing.join(", ")} (not built here: \`npm run engine:cli\` builds it).`);
     }
-    if (which("go", env) === undefined) {
-        const found = onPath === undefined ? "no `pulumi` on PATH" : `${onPath} reports ${pathVersion ?? "no version"}`;
+    if (which("go", env) === undefined || (hostsNeeded && !sourceOk)) {
+        const found = onPath === undefined ? "no `pulumi` on PATH"
+            : pathVersion === undefined || compareVersions(pathVersion, minimum) < 0 ? `${onPath} reports ${pathVersion ?? "no version"}`
+            : `${onPath} has no ${pathMissing.join(", ")} beside it`;
+        const why = which("go", env) === undefined ? "no `go` on PATH"
+            : !source ? `${SOURCE_VARIABLE} is not set`
+            : `${SOURCE_VARIABLE}=${source} does not hold ${HOSTS.map((h) => HOST_SOURCES[h].module).join(", ")}`;
         throw new PulumiCliUnavailable(
-            `The engine tests need the Pulumi CLI ${minimum} or newer (${found}). ` +
-            `Install it (https://www.pulumi.com/docs/install/), or install Go 1.26+ so that v${version} is built from ${WRAPPER_MODULE_DIR}.`);
+            `The engine tests need the Pulumi CLI ${minimum} or newer with its Node.js, Python and Go language hosts beside it ` +
+            `(${found}; ${cachedCliRoot(version, env)} lacks ${missing.join(", ")}; ${why}). ` +
+            `Install Pulumi (https://www.pulumi.com/docs/install/: it ships the hosts), or install Go 1.26+ and set ${SOURCE_VARIABLE} ` +
+            `to Pulumi v${version}'s source (the folder holding sdk/) so that the CLI is built from ${WRAPPER_MODULE_DIR} and the hosts from that source.`);
     }
-    const built = buildCli(version, env, opts.log);
-    const builtVersion = reportedVersion(built);
-    if (builtVersion !== version) {
-        throw new PulumiCliUnavailable(`The CLI built at ${built} reports ${builtVersion ?? "no version"}, expected ${version}.`);
+    fs.mkdirSync(binDir, { recursive: true });
+    if (missing.includes("pulumi")) {
+        const built = buildCli(version, env, opts.log);
+        const builtVersion = reportedVersion(built);
+        if (builtVersion !== version) {
+            throw new PulumiCliUnavailable(`The CLI built at ${built} reports ${builtVersion ?? "no version"}, expected ${version}.`);
+        }
     }
-    return { path: built, version, source: "built" };
+    for (const host of HOSTS) {
+        if (!missing.includes(`pulumi-language-${host}`)) continue;
+        const built = buildHost(host, version, source as string, binDir, env, opts.log);
+        const builtVersion = hostVersion(built);
+        if (builtVersion !== version) {
+            throw new PulumiCliUnavailable(`The host built at ${built} reports ${builtVersion ?? "no version"}, expected ${version}.`);
+        }
+    }
+    return { path: path.join(binDir, "pulumi"), version, source: "built", binDir };
 }
 
 function main(argv: readonly string[]): number {

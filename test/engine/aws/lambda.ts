@@ -14,6 +14,9 @@ import { archiveFiles, requireStr, str, type Props } from "./wire";
 
 const FUNCTION_TYPE = "aws:lambda/function:Function";
 const ROLE_TYPE = "aws:iam/role:Role";
+/** What Lambda keeps on the function itself and deletes with it (DeleteFunction). */
+const PERMISSION_TYPE = "aws:lambda/permission:Permission";
+const EVENT_INVOKE_CONFIG_TYPE = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig";
 /** The clock shim for the deploy-time IAM wait, compiled beside this file. */
 const IAM_CLOCK = path.join(__dirname, "iamClock.js");
 
@@ -69,11 +72,30 @@ export const functionModel: ResourceModel = {
         ctx.cloud.put(FUNCTION_TYPE, id, outs);
         return outs;
     },
+    /**
+     * DeleteFunction also deletes what lives on the function: its resource-based policy (every
+     * aws:lambda/permission statement) and its event-invoke configuration. A later delete of those
+     * finds nothing, which the provider treats as done (ResourceNotFoundException is ignored in
+     * terraform-provider-aws internal/service/lambda/permission.go and function_event_invoke_config.go).
+     */
     delete(ctx, id) {
         fs.rmSync(ctx.cloud.codeDir(id), { recursive: true, force: true });
         ctx.cloud.remove(FUNCTION_TYPE, id);
+        for (const [type, key] of [[PERMISSION_TYPE, "function"], [EVENT_INVOKE_CONFIG_TYPE, "functionName"]] as const) {
+            for (const [childId, child] of Object.entries(ctx.cloud.list(type))) {
+                if (functionNameOf(child[key]) === id) ctx.cloud.remove(type, childId);
+            }
+        }
     },
 };
+
+/** The function a name, a partial ARN (`123456789012:function:name`) or an ARN, qualified or not, names. */
+export function functionNameOf(reference: unknown): string | undefined {
+    if (typeof reference !== "string") return undefined;
+    const parts = reference.split(":");
+    const at = parts.indexOf("function");
+    return at >= 0 && at + 1 < parts.length ? parts[at + 1] : reference.split(":")[0];
+}
 
 /** Appends what the function printed to its "log group" in the cloud folder, as CloudWatch Logs would keep it. */
 function keepLogs(ctx: DoubleContext, functionName: string, text: string): void {

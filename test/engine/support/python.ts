@@ -1,7 +1,7 @@
 /**
- * The component from Python as a Python user gets it, on the real engine: the SDK that the pinned
- * release's Python code generator (tools/engine/cli/gensdk, what `pulumi package gen-sdk --language
- * python` runs in the language host) writes from the schema the real plugin serves over GetSchema,
+ * The component from Python as a Python user gets it, on the real engine: the SDK that
+ * `pulumi package gen-sdk --language python` (the CLI's own release's Python host) writes from the
+ * schema the real plugin serves over GetSchema,
  * installed with the `pulumi` Python SDK into a virtualenv. Python programs run through the Python
  * Automation API with an inline program, so no Python language host is needed.
  *
@@ -13,17 +13,17 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { cacheRoot, findGensdk } from "../../../tools/engine/pulumiCli";
+import { cacheRoot } from "../../../tools/engine/pulumiCli";
 import { getSchema, startPlugin } from "../../support/plugin";
 import { pulumiCli, type World } from "./world";
 
 const run = promisify(execFile);
 
 /**
- * The `pulumi` package from PyPI. The CLI is v3.274.1, which PyPI does not serve (`pip index versions
- * pulumi` lists 3.272.0 as the newest), so the nearest release; the generated SDK requires >=3.269.0.
+ * The `pulumi` package from PyPI: the CLI's own release (tools/engine/cli pins v3.259.0), so that no
+ * SDK is newer than the CLI and its Python host.
  */
-export const PYTHON_PULUMI_VERSION = "3.272.0";
+export const PYTHON_PULUMI_VERSION = "3.259.0";
 
 export interface PythonSdk {
     /** The virtualenv's interpreter, with `pulumi` and `pulumi_mwaa_codeartifact` installed. */
@@ -37,6 +37,36 @@ export interface PythonSdk {
     readonly timings: Readonly<Record<string, number>>;
 }
 
+/**
+ * A folder of wheels (pip, setuptools, wheel, and `pulumi` with its dependencies), downloaded from
+ * PyPI once and cached like the virtualenvs, so that what the Python language host runs itself
+ * (`python -m venv`, `pip install --upgrade pip setuptools wheel`, `pip install -r requirements.txt`,
+ * the SDK's build with setuptools) runs offline: see pipOffline.
+ */
+export async function pythonWheelhouse(extra: readonly string[] = []): Promise<string> {
+    const key = createHash("sha256").update(extra.join("\0")).digest("hex").slice(0, 8);
+    const dir = path.join(cacheRoot(), `wheels-python${await pythonVersion()}-pulumi${PYTHON_PULUMI_VERSION}-${key}`);
+    if (fs.existsSync(dir)) return dir;
+    const partial = `${dir}.partial-${process.pid}`;
+    fs.rmSync(partial, { recursive: true, force: true });
+    await run("python3", ["-m", "pip", "download", "--quiet", "--dest", partial, "pip", "setuptools", "wheel", `pulumi==${PYTHON_PULUMI_VERSION}`, ...extra], { maxBuffer: 16 << 20 });
+    try {
+        fs.renameSync(partial, dir);
+    } catch (err) {
+        fs.rmSync(partial, { recursive: true, force: true });
+        if (!fs.existsSync(dir)) throw err;
+    }
+    return dir;
+}
+
+/** What the SDK `pulumi package add` generates requires besides `pulumi` (its setup.py's install_requires). */
+export const PYTHON_SDK_EXTRAS: readonly string[] = ["parver>=0.2.1", "semver>=2.8.1"];
+
+/** pip's environment for a language host's installs: the wheelhouse only, never an index. */
+export function pipOffline(wheelhouse: string): Record<string, string> {
+    return { PIP_NO_INDEX: "1", PIP_FIND_LINKS: wheelhouse };
+}
+
 /** GetSchema from the plugin started as the CLI starts it, in a folder holding only a Python project. */
 export async function servedSchema(dir: string): Promise<string> {
     const consumer = fs.mkdtempSync(path.join(dir, "consumer-"));
@@ -48,6 +78,24 @@ export async function servedSchema(dir: string): Promise<string> {
     } finally {
         await plugin.stop();
     }
+}
+
+/**
+ * `pulumi package gen-sdk <schema> --language <language>`: the CLI hands the schema to that
+ * language's host (beside it), whose code generator writes `<out>/<language>`. Offline; its own
+ * PULUMI_HOME. Returns that folder.
+ */
+export async function generateSdk(schemaFile: string, language: "python" | "go", out: string): Promise<string> {
+    const home = fs.mkdtempSync(path.join(path.dirname(schemaFile), "gen-sdk-home-"));
+    try {
+        await run(pulumiCli().path, ["package", "gen-sdk", schemaFile, "--language", language, "--out", out], {
+            env: { ...process.env, PULUMI_HOME: home, PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true" },
+            maxBuffer: 16 << 20,
+        });
+    } finally {
+        fs.rmSync(home, { recursive: true, force: true });
+    }
+    return path.join(out, language);
 }
 
 /** sha256 of every file below `dir` (relative path and content), in a stable order. */
@@ -94,8 +142,7 @@ export async function pythonSdk(dir: string): Promise<PythonSdk> {
     fs.writeFileSync(schemaFile, await servedSchema(dir));
     timings.schema = Date.now() - start;
     start = Date.now();
-    const sdkDir = path.join(dir, "sdk", "python");
-    await run(findGensdk(process.env, (line) => process.stderr.write(`${line}\n`)), ["python", schemaFile, sdkDir]);
+    const sdkDir = await generateSdk(schemaFile, "python", path.join(dir, "sdk"));
     timings.generate = Date.now() - start;
     start = Date.now();
     const venv = path.join(cacheRoot(), `python${await pythonVersion()}-pulumi${PYTHON_PULUMI_VERSION}-sdk-${treeHash(sdkDir).slice(0, 12)}`);

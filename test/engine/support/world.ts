@@ -17,6 +17,7 @@ import { DOUBLE_ENV, DEFAULT_ACCOUNT_ID } from "../aws/cloud";
 import { startCodeArtifactDouble, type CodeArtifactDouble } from "../../support/codeartifactDouble";
 import { startPypiIndex, type PypiIndex } from "../../support/pypiIndex";
 import { startS3Server, type S3TestServer } from "../../support/s3Server";
+import { runProcess, type Proc } from "../../support/process";
 
 /** The repository root, whether this runs from build/test/engine/support or from source. */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..", ...(__dirname.includes(`${path.sep}build${path.sep}`) ? [".."] : []));
@@ -39,6 +40,14 @@ export const INDEX_LISTINGS: Readonly<Record<string, readonly string[]>> = Objec
     "your-package": ["your_package-1.4.1-py3-none-any.whl", "your_package-1.4.2-py3-none-any.whl"],
     "boto3": ["boto3-1.35.0-py3-none-any.whl"],
 });
+
+/**
+ * What a plugin's dependency install (the Node.js host runs `npm install` in provider/ during
+ * `pulumi package add`) may do in a test: nothing from the network, and not provider/package.json's
+ * postinstall, which runs `npm install` in the repository root, whose node_modules the scratch copy
+ * links to this checkout's (already installed).
+ */
+export const NPM_OFFLINE = Object.freeze({ npm_config_ignore_scripts: "true", npm_config_offline: "true", npm_config_audit: "false", npm_config_fund: "false" });
 
 let cli: PulumiCli | undefined;
 
@@ -76,32 +85,6 @@ function forgetProject(): void {
     }
 }
 
-interface Resolver {
-    _resolveFilename(request: string, ...rest: unknown[]): string;
-}
-
-/**
- * An example program as a user's project runs it, with `mwaa-codeartifact-token` (the npm package
- * its users install) resolved to this repository's library, transpiled by scripts/ts.js.
- */
-export function exampleProgram(exampleDir: string): () => Promise<Record<string, unknown>> {
-    return () => {
-        forgetProject();
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const Module = require("node:module") as unknown as Resolver;
-        const resolve = Module._resolveFilename.bind(Module);
-        Module._resolveFilename = (request, ...rest) => resolve(request === "mwaa-codeartifact-token" ? path.join(REPO_ROOT, "lib", "index.ts") : request, ...rest);
-        try {
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            (require(path.join(REPO_ROOT, "scripts", "ts.js")) as { register(root: string): number }).register(REPO_ROOT);
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            return Promise.resolve(require(path.join(exampleDir, "index.ts")) as Record<string, unknown>);
-        } finally {
-            Module._resolveFilename = resolve;
-        }
-    };
-}
-
 export interface World {
     readonly dir: string;
     readonly projectDir: string;
@@ -122,8 +105,14 @@ export interface World {
     stackWithProgram(name: string, program: () => Promise<Record<string, unknown> | void>): Promise<Stack>;
     /** A stack of a project in `dir` whose program the CLI runs itself (through its language host). */
     localStack(dir: string, stackName: string): Promise<Stack>;
-    /** A stack of another project of the scratch copy (an example), in its folder, running `program`. */
-    stackOf(project: { dir: string; name: string }, stackName: string, program: () => Promise<Record<string, unknown>>): Promise<Stack>;
+    /**
+     * Runs the `pulumi` binary as a user types it: a child process in `cwd` (the scratch project by
+     * default) with this process's environment and the world's, so the CLI starts the language host
+     * the project's Pulumi.yaml names, which loads its `main`.
+     */
+    pulumi(args: readonly string[], opts?: { cwd?: string; timeoutMs?: number; env?: Readonly<Record<string, string>> }): Promise<Proc>;
+    /** The environment `pulumi` runs with (and passes on to the language host and the providers). */
+    processEnv(extra?: Readonly<Record<string, string>>): NodeJS.ProcessEnv;
     /** Writes a stack file into the scratch project. */
     writeStackFile(stack: string, yamlText: string): void;
     /**
@@ -136,7 +125,11 @@ export interface World {
 
 /** An executable `pulumi-resource-aws` that runs the compiled double with this Node. */
 function installProviderDouble(binDir: string): void {
-    const script = `#!/bin/sh\nexec "${process.execPath}" "${path.join(BUILD_ROOT, "test", "engine", "aws", "main.js")}" "$@"\n`;
+    // Compiled (npm run build) for the tests; from source through scripts/ts.js for `npm run bench`.
+    const compiled = path.join(BUILD_ROOT, "test", "engine", "aws", "main.js");
+    const entry = fs.existsSync(compiled) && __dirname.startsWith(BUILD_ROOT + path.sep)
+        ? `"${compiled}"` : `"${path.join(REPO_ROOT, "scripts", "ts.js")}" "${path.join(REPO_ROOT, "test", "engine", "aws", "main.ts")}"`;
+    const script = `#!/bin/sh\nexec "${process.execPath}" ${entry} "$@"\n`;
     fs.writeFileSync(path.join(binDir, "pulumi-resource-aws"), script, { mode: 0o755 });
 }
 
@@ -220,6 +213,12 @@ export interface WorldOptions {
     readonly buckets?: readonly string[];
     /** Folders put first on the CLI's PATH (language hosts). */
     readonly path?: readonly string[];
+    /**
+     * Put the stand-in `pulumi-resource-mwaa-codeartifact` on PATH (default true), for programs run
+     * without `pulumi package add`; false leaves the CLI to find the plugin where Pulumi.yaml's
+     * `packages` names it (provider/), started through the Node.js host.
+     */
+    readonly componentOnPath?: boolean;
 }
 
 export async function startWorld(opts: WorldOptions = {}): Promise<World> {
@@ -228,7 +227,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     const [binDir, cloudDir, backendDir, projectDir] = ["bin", "cloud", "backend", "project"].map((d) => path.join(dir, d));
     for (const d of [binDir, cloudDir, backendDir]) fs.mkdirSync(d, { recursive: true });
     installProviderDouble(binDir);
-    installComponentPlugin(binDir);
+    if (opts.componentOnPath !== false) installComponentPlugin(binDir);
     copyProject(projectDir);
     const s3 = await startS3Server({ buckets: [...Object.values(STACK_BUCKETS), ...(opts.buckets ?? [])], versioning: true });
     const ca = await startCodeArtifactDouble();
@@ -237,17 +236,23 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     const env: Record<string, string> = {
         ...cliEnvironment({ dir, binDir, cloudDir, backendDir, s3, ca, index }), [DOUBLE_ENV.accountId]: opts.accountId ?? ACCOUNT_ID,
     };
-    env.PATH = [...(opts.path ?? []), env.PATH].join(path.delimiter);
+    // The CLI's folder holds its language hosts: on PATH too, for what the hosts start themselves.
+    env.PATH = [...(opts.path ?? []), env.PATH, pulumiCli().binDir].join(path.delimiter);
     const pulumiCommand = await PulumiCommand.get({ root: cliRoot(dir) });
     const options = { workDir: projectDir, pulumiHome: env.PULUMI_HOME, envVars: env, pulumiCommand, secretsProvider: "passphrase" };
+    const processEnv = (extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv => {
+        const merged: NodeJS.ProcessEnv = { ...process.env, ...env, ...extra };
+        // Set by `node --test`: a Node process the CLI starts (the host's program, a plugin) must not report to this runner.
+        delete merged.NODE_TEST_CONTEXT;
+        return merged;
+    };
     return {
-        dir, projectDir, cloudDir, backendDir, s3, codeartifact: ca, index, env,
+        dir, projectDir, cloudDir, backendDir, s3, codeartifact: ca, index, env, processEnv,
+        pulumi: (args, o = {}) => runProcess(pulumiCli().path, args, { cwd: o.cwd ?? projectDir, env: processEnv(o.env), timeoutMs: o.timeoutMs ?? 240_000 }),
         stack: (stackName) => LocalWorkspace.createOrSelectStack(
             { stackName, projectName: PROJECT, program: () => Promise.resolve(freshProgram()) }, options),
         stackWithProgram: (stackName, program) => LocalWorkspace.createOrSelectStack({ stackName, projectName: PROJECT, program }, options),
         localStack: (workDir, stackName) => LocalWorkspace.createOrSelectStack({ stackName, workDir }, { ...options, workDir }),
-        stackOf: (project, stackName, program) =>
-            LocalWorkspace.createOrSelectStack({ stackName, projectName: project.name, program }, { ...options, workDir: project.dir }),
         writeStackFile: (stack, yamlText) => fs.writeFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), yamlText),
         editStackConfig: (stack, changes) => editStackFile(path.join(projectDir, `Pulumi.${stack}.yaml`), changes),
         async close() {
