@@ -355,9 +355,9 @@ async function ourPackage(pulumi: typeof Pulumi): Promise<OurPackage> {
     pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
     const mocks = new RecordingMocks({ accountId: PREVIEW_ACCOUNT, region });
     await pulumi.runtime.setMocks(mocks, stack.project, stack.stack, false);
-    const { readSettings } = await import("../../lib/settings");
-    const { CodeArtifactTokenRefresher, refresherArgs } = await import("../../lib/component");
-    const refresher = new CodeArtifactTokenRefresher(`mwaa-codeartifact-${STACK}`, refresherArgs(readSettings()));
+    const { readSettings, stackArgs } = await import("../../stack/settings");
+    const { CodeArtifactTokenRefresher } = await import("../../lib/component");
+    const refresher = new CodeArtifactTokenRefresher(`mwaa-codeartifact-${STACK}`, stackArgs(readSettings()));
     await new Promise((resolve) => refresher.alarmNames.apply(resolve));
     const settings = (await import("@pulumi/pulumi/runtime/settings")) as unknown as { waitForRPCs: () => Promise<void> };
     await settings.waitForRPCs();
