@@ -11,9 +11,8 @@ import * as s3 from "@pulumi/aws/s3";
 import * as sns from "@pulumi/aws/sns";
 import { createHandler } from "../functions/handler";
 import { functionTimeoutSeconds } from "../functions/limits";
-import {
-    DEFAULTS, DEPLOY_EVENT_SOURCE, ENV, METRIC_DIMENSION, METRIC_NAME, TOKEN_FILE_CACHE_CONTROL, TOKEN_FILE_CONTENT_TYPE,
-} from "../functions/refresh";
+import { DEFAULTS, ENV, requirementsIncludeLine, WIRE } from "../functions/contract";
+import { METRIC_DIMENSION, METRIC_NAME, TOKEN_FILE_CACHE_CONTROL, TOKEN_FILE_CONTENT_TYPE } from "../functions/refresh";
 import { DESCRIPTION_LIMITS, fitText, refresherNameProblems } from "./naming";
 import { lambdaTrustPolicy, refreshPolicy } from "./policy";
 import { failedRefreshesSurvived, scheduleExpression, worstCaseTokenSecondsLeft } from "./schedule";
@@ -29,8 +28,6 @@ export const REFRESHER_TYPE = "mwaa-codeartifact:index:CodeArtifactTokenRefreshe
 /** The type token before the multi-language plugin; an alias keeps existing stacks' resources in place. */
 export const PREVIOUS_REFRESHER_TYPE = "mwaa-codeartifact:index:TokenRefresher";
 
-/** Where MWAA mounts the DAGs folder inside every container. */
-export const MWAA_DAGS_MOUNT = "/usr/local/airflow/dags";
 /** CloudWatch namespace of the metric the refresh function emits. */
 export const METRIC_NAMESPACE = DEFAULTS.metricNamespace;
 /**
@@ -213,7 +210,7 @@ export function checkedOnceKnown(name: string, key: InputKey, value: unknown): s
 
 /** The `requirements.txt` body: the `-r` line that pulls in the token file, then the user's lines. */
 export function renderRequirements(tokenFileName: string, extraLines: readonly string[]): string {
-    return [`-r ${MWAA_DAGS_MOUNT}/${tokenFileName}`, ...extraLines].join("\n") + "\n";
+    return [requirementsIncludeLine(tokenFileName), ...extraLines].join("\n") + "\n";
 }
 
 /** S3's ETag of a single-part SSE-S3 upload: the MD5 of the body, so `pulumi refresh` sees manual edits. */
@@ -445,7 +442,7 @@ function functionEnvironment(p: RefresherPlan, roleArn: pulumi.Input<string>): R
 export function deployEvent(settings: Pick<Settings, "indexCheck" | "indexOption" | "requirements">): string {
     const requirements = settings.indexCheck === "requirements" && settings.indexOption === "index-url"
         ? requirementChecks(settings.requirements) : [];
-    return JSON.stringify({ source: DEPLOY_EVENT_SOURCE, ...(requirements.length > 0 ? { requirements } : {}) });
+    return JSON.stringify({ source: WIRE.deployEvent, ...(requirements.length > 0 ? { requirements } : {}) });
 }
 
 /**
@@ -490,7 +487,7 @@ function declareSchedule(p: RefresherPlan, fn: lambda.Function): cloudwatch.Even
         scheduleExpression: expression,
         tags: p.tags,
     }, parent);
-    new cloudwatch.EventTarget(`${name}-target`, { rule: rule.name, arn: fn.arn, input: JSON.stringify({ source: "schedule" }) }, parent);
+    new cloudwatch.EventTarget(`${name}-target`, { rule: rule.name, arn: fn.arn, input: JSON.stringify({ source: WIRE.scheduleEvent }) }, parent);
     new lambda.Permission(`${name}-allow-schedule`, {
         action: "lambda:InvokeFunction",
         function: fn.name,

@@ -18,7 +18,9 @@
  *   name would be picked up by the Airflow DAG processor.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { INDEX_CHECK_SCOPES, type IndexCheckScope } from "../functions/indexCheck";
+import {
+    DEFAULTS as SHARED_DEFAULTS, INDEX_CHECK_SCOPES, INDEX_OPTIONS, NAME_RULES, TOKEN_DURATION, type IndexCheckScope, type IndexOption,
+} from "../functions/contract";
 import {
     MIN_INTERVAL_MINUTES,
     REQUIRED_FAILURES_SURVIVED,
@@ -27,8 +29,6 @@ import {
     maxIntervalMinutesSurviving,
 } from "./schedule";
 
-export type IndexOption = "index-url" | "extra-index-url";
-export const INDEX_OPTIONS: readonly IndexOption[] = Object.freeze(["index-url", "extra-index-url"] as const);
 
 export interface Settings {
     readonly bucket: string;
@@ -59,14 +59,14 @@ export interface Settings {
 
 /** Defaults of the keys that have one. Pulumi.yaml declares exactly these (a test checks it). */
 export const DEFAULTS = Object.freeze({
-    dagsPrefix: "dags",
-    requirementsKey: "requirements.txt",
-    tokenFileName: "codeartifact.txt",
+    dagsPrefix: SHARED_DEFAULTS.dagsPrefix,
+    requirementsKey: SHARED_DEFAULTS.requirementsKey,
+    tokenFileName: SHARED_DEFAULTS.tokenFileName,
     requirements: Object.freeze([] as string[]),
-    indexOption: "index-url",
-    indexCheck: "requirements",
-    tokenDurationSeconds: 43200,
-    logRetentionDays: 30,
+    indexOption: SHARED_DEFAULTS.indexOption,
+    indexCheck: SHARED_DEFAULTS.indexCheck,
+    tokenDurationSeconds: SHARED_DEFAULTS.tokenDurationSeconds,
+    logRetentionDays: SHARED_DEFAULTS.logRetentionDays,
     tags: Object.freeze({}) as Readonly<Record<string, string>>,
 } as const);
 
@@ -114,8 +114,8 @@ export type ConfigKey = (typeof CONFIG_KEYS)[number];
 /** Keys whose values are never echoed in error messages. None today; add a key here if one is. */
 export const SECRET_KEYS: ReadonlySet<string> = new Set<string>();
 
-export const TOKEN_DURATION_MIN_SECONDS = 900;
-export const TOKEN_DURATION_MAX_SECONDS = 43200;
+export const TOKEN_DURATION_MIN_SECONDS = TOKEN_DURATION.min;
+export const TOKEN_DURATION_MAX_SECONDS = TOKEN_DURATION.max;
 
 /** CloudWatch Logs PutRetentionPolicy retentionInDays values. */
 export const LOG_RETENTION_DAYS: readonly number[] = Object.freeze([
@@ -220,16 +220,10 @@ export function bucketNameProblems(name: string): string[] {
     return out;
 }
 
-export const DOMAIN_PATTERN = /^[a-z][a-z0-9-]{0,48}[a-z0-9]$/;
-export const REPOSITORY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$/;
-export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
-const REGION_SOURCE =
-    "[a-z]{2,4}(?:-[a-z]{2,4})?-(?:central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9][0-9]?";
-export const REGION_PATTERN = new RegExp(`^${REGION_SOURCE}$`);
+/** The contract's name rules, compiled. */
+const NAMES = Object.fromEntries(Object.entries(NAME_RULES).map(([k, source]) => [k, new RegExp(source)])) as Record<keyof typeof NAME_RULES, RegExp>;
+const REGION_SOURCE = NAME_RULES.region.slice(1, -1);
 const PARTITION_SOURCE = "aws(?:-[a-z]+)*";
-const KEY_ID_SOURCE =
-    "(?:mrk-[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})";
-export const KMS_KEY_ARN_PATTERN = new RegExp(`^arn:${PARTITION_SOURCE}:kms:${REGION_SOURCE}:\\d{12}:key/${KEY_ID_SOURCE}$`);
 export const SNS_TOPIC_ARN_PATTERN = new RegExp(
     `^arn:${PARTITION_SOURCE}:sns:${REGION_SOURCE}:\\d{12}:(?:[A-Za-z0-9_-]{1,256}|[A-Za-z0-9_-]{1,251}\\.fifo)$`,
 );
@@ -411,17 +405,18 @@ class ConfigReader {
  * component once an Output resolves. Each returns what is allowed when `v` breaks it.
  */
 export const INPUT_RULES = Object.freeze({
-    bucket: (v: string): string | undefined => v === ""
+    // The verdict is the contract's; bucketNameProblems only says why.
+    bucket: (v: string): string | undefined => NAMES.bucket.test(v) ? undefined : v === ""
         ? "an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)"
-        : phrase("an S3 bucket name with", bucketNameProblems(v)),
-    domainOwner: (v: string): string | undefined => ACCOUNT_ID_PATTERN.test(v)
+        : phrase("an S3 bucket name with", bucketNameProblems(v)) ?? "an S3 bucket name",
+    domainOwner: (v: string): string | undefined => NAMES.domainOwner.test(v)
         ? undefined
         : 'a 12-digit AWS account ID such as 111122223333 (or "" for the deploying account)',
-    codeartifactRegion: (v: string): string | undefined => REGION_PATTERN.test(v)
+    codeartifactRegion: (v: string): string | undefined => NAMES.region.test(v)
         ? undefined
         : 'an AWS region code such as us-west-2, eu-central-1, us-gov-west-1 or cn-north-1 (or "" for the AWS provider\'s region)',
     kmsKeyArn: (v: string): string | undefined => {
-        if (KMS_KEY_ARN_PATTERN.test(v)) return undefined;
+        if (NAMES.kmsKeyArn.test(v)) return undefined;
         const base = "a KMS key ARN arn:<partition>:kms:<region>:<12-digit account>:key/<key id>";
         return /(^|:)alias\//.test(v)
             ? `${base}; alias ARNs are not allowed because IAM policies scope KMS permissions by key ARN, not by alias`
@@ -491,11 +486,11 @@ type CodeArtifactSettings = Pick<Settings, "domainOwner" | "codeartifactRegion" 
 
 function readCodeArtifact(r: ConfigReader): CodeArtifactSettings {
     const domainAllowed = "a CodeArtifact domain name: 2 to 50 characters matching [a-z][a-z0-9-]{0,48}[a-z0-9]";
-    const domain = r.required("domain", (v) => (DOMAIN_PATTERN.test(v) ? undefined : domainAllowed));
+    const domain = r.required("domain", (v) => (NAMES.domain.test(v) ? undefined : domainAllowed));
     const domainOwner = r.optional("domainOwner", INPUT_RULES.domainOwner);
     const repositoryAllowed =
         "a CodeArtifact repository name: 2 to 100 characters matching [A-Za-z0-9][A-Za-z0-9._-]{1,99}";
-    const repository = r.required("repository", (v) => (REPOSITORY_PATTERN.test(v) ? undefined : repositoryAllowed));
+    const repository = r.required("repository", (v) => (NAMES.repository.test(v) ? undefined : repositoryAllowed));
     const codeartifactRegion = r.optional("codeartifactRegion", INPUT_RULES.codeartifactRegion);
     const indexOption = r.withDefault("indexOption", DEFAULTS.indexOption, (v) =>
         (INDEX_OPTIONS as readonly string[]).includes(v) ? undefined : 'one of "index-url", "extra-index-url"',

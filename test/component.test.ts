@@ -11,7 +11,8 @@ import {
     checkedOnceKnown, resolveRefresherArgs, s3Etag, serializeHandler, deployEvent, type CodeArtifactTokenRefresherArgs,
 } from "../lib/component";
 import { functionTimeoutSeconds } from "../functions/limits";
-import { ENV, readRefreshConfig } from "../functions/refresh";
+import { ENV } from "../functions/contract";
+import { readRefreshConfig } from "../functions/refresh";
 import type { PolicyDocument, TrustPolicyDocument } from "../lib/policy";
 import { stackArgs } from "../stack/settings";
 
@@ -427,6 +428,8 @@ test("the serialized module builds the handler when it loads: a bad configuratio
     await assert.rejects(loadHandlerModule({}), /^Error: Invalid token refresh configuration: CODEARTIFACT_DOMAIN is missing/);
     const exports = await loadHandlerModule({
         [ENV.domain]: "my-domain", [ENV.domainOwner]: ACCOUNT, [ENV.repository]: "my-repo", [ENV.region]: "us-west-2", [ENV.bucket]: BUCKET,
+        [ENV.key]: "dags/codeartifact.txt", [ENV.durationSeconds]: "3600", [ENV.indexOption]: "index-url",
+        [ENV.metricNamespace]: "MWAA/CodeArtifactToken", [ENV.indexCheck]: "token",
     });
     assert.deepEqual(Object.keys(exports), ["handler"]);
     assert.equal(typeof exports.handler, "function");

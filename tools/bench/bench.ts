@@ -49,7 +49,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type * as Pulumi from "@pulumi/pulumi";
 import { buildSync } from "esbuild";
-import { ENV } from "../../functions/refresh";
+import { ENV } from "../../functions/contract";
 import type { CodeArtifactDouble } from "../../test/support/codeartifactDouble";
 import type { PypiIndex } from "../../test/support/pypiIndex";
 import type { S3TestServer } from "../../test/support/s3Server";
