@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CodeArtifactTokenRefresher, readSettings, refresherArgs, refresherNameForStack } from "./lib";
+import { CodeArtifactTokenRefresher } from "./lib";
+import { refresherNameForStack } from "./stack/naming";
+import { readSettings, stackArgs } from "./stack/settings";
 
-const settings = readSettings();
-
-const refresher = new CodeArtifactTokenRefresher(refresherNameForStack(pulumi.getStack()), refresherArgs(settings));
+const refresher = new CodeArtifactTokenRefresher(refresherNameForStack(pulumi.getStack()), stackArgs(readSettings()));
 
 export const bucket = refresher.bucket;
 export const requirementsKey = refresher.requirementsKey;

@@ -2,16 +2,13 @@
 // pip sends it (HTTP Basic auth, user `aws`), so that a token pip would be refused, or a requirement
 // the repository does not have, fails `pulumi up` in seconds instead of an MWAA update 20 minutes
 // later. Serialized into the Lambda with refresh.ts (same rules: Node's own fetch, no imports but
-// limits.ts, values exported through `export { }`, no comments inside function bodies).
+// limits.ts and contract.ts, values exported through `export { }`, no comments inside function bodies).
 // The token never appears in a URL, a message or the result: it travels in the Authorization header only.
 import { INDEX_CHECK } from "./limits";
 
-/** How much the function checks: every requirement (at `pulumi up`), the token alone, or nothing. */
-export type IndexCheckScope = "requirements" | "token" | "none";
-const INDEX_CHECK_SCOPES: readonly IndexCheckScope[] = ["requirements", "token", "none"];
 /** pip's user name for a CodeArtifact token. */
 const INDEX_USER = "aws";
-export { INDEX_CHECK_SCOPES, INDEX_USER };
+export { INDEX_USER };
 
 /** One requirement the deploy-time check looks up: the project as written, and an exact pin (`==V`, `==V.*` or `===V`). */
 export interface RequirementCheck {

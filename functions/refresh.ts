@@ -12,46 +12,18 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- see above; comments inside function bodies would be serialized */
 import type * as CodeArtifactSdk from "@aws-sdk/client-codeartifact";
 import type * as S3Sdk from "@aws-sdk/client-s3";
-import { checkIndex, INDEX_CHECK_SCOPES, type IndexCheckScope, type IndexFetch, type RequirementCheck } from "./indexCheck";
+import { ENV, NAME_RULES, TOKEN_DURATION, WIRE, type IndexCheckScope, type IndexOption } from "./contract";
+import { checkIndex, type IndexFetch, type RequirementCheck } from "./indexCheck";
 import { IAM_PROPAGATION_RETRY_DELAY_MS, IAM_PROPAGATION_WAIT_MS } from "./limits";
 
-export type IndexOption = "index-url" | "extra-index-url";
-
-const ENV = {
-    domain: "CODEARTIFACT_DOMAIN",
-    domainOwner: "CODEARTIFACT_DOMAIN_OWNER",
-    repository: "CODEARTIFACT_REPOSITORY",
-    region: "CODEARTIFACT_REGION",
-    durationSeconds: "TOKEN_DURATION_SECONDS",
-    bucket: "TOKEN_BUCKET",
-    key: "TOKEN_KEY",
-    indexOption: "INDEX_OPTION",
-    kmsKeyArn: "KMS_KEY_ARN",
-    metricNamespace: "METRIC_NAMESPACE",
-    indexCheck: "INDEX_CHECK",
-    roleArn: "FUNCTION_ROLE_ARN",
-} as const;
 const METRIC_NAME = "TokenSecondsLeft";
 const METRIC_DIMENSION = "TokenObject";
-/** Defaults applied when the optional variables are unset or empty. */
-const DEFAULTS = {
-    durationSeconds: 43200,
-    key: "dags/codeartifact.txt",
-    indexOption: "index-url",
-    metricNamespace: "MWAA/CodeArtifactToken",
-    indexCheck: "requirements",
-} as const;
 /** How the token file is written; the component bootstraps it the same way so refreshes never show as drift. */
 const TOKEN_FILE_CONTENT_TYPE = "text/plain; charset=utf-8";
 const TOKEN_FILE_CACHE_CONTROL = "no-store";
 /** Tolerated clock difference between this function and CodeArtifact. */
 const MAX_CLOCK_SKEW_SECONDS = 300;
-/** `source` of the event `pulumi up` invokes the function with; only that invocation waits for IAM propagation. */
-const DEPLOY_EVENT_SOURCE = "pulumi-up";
-export {
-    ENV, METRIC_NAME, METRIC_DIMENSION, DEFAULTS, MAX_CLOCK_SKEW_SECONDS, TOKEN_FILE_CONTENT_TYPE, TOKEN_FILE_CACHE_CONTROL,
-    DEPLOY_EVENT_SOURCE,
-};
+export { METRIC_NAME, METRIC_DIMENSION, MAX_CLOCK_SKEW_SECONDS, TOKEN_FILE_CONTENT_TYPE, TOKEN_FILE_CACHE_CONTROL };
 
 export interface RefreshConfig {
     readonly domain: string;
@@ -92,43 +64,32 @@ export interface RefreshRequest {
 }
 
 /**
- * Reads and validates the configuration. Throws one Error naming every
- * missing or invalid variable. CODEARTIFACT_REGION falls back to AWS_REGION;
- * TOKEN_KEY, TOKEN_DURATION_SECONDS, INDEX_OPTION, METRIC_NAMESPACE have DEFAULTS;
- * KMS_KEY_ARN is optional (unset or empty: SSE-S3); INDEX_CHECK defaults to "requirements";
- * FUNCTION_ROLE_ARN is optional (it only names the role in a refusal's message).
+ * Reads and validates the configuration. Throws one Error naming every missing or invalid variable.
+ * Every variable the component writes is required (the defaults are the component's); CODEARTIFACT_REGION
+ * falls back to AWS_REGION; KMS_KEY_ARN is optional (unset or empty: SSE-S3), and FUNCTION_ROLE_ARN
+ * too (it only names the role in a refusal's message, so no rule: `new RegExp("")` takes anything).
+ * The names follow the contract's NAME_RULES, the component's own (test/contract.test.ts).
  */
 export function readRefreshConfig(env: Readonly<Record<string, string | undefined>>): RefreshConfig {
     const problems: string[] = [];
-    const read = (name: string, fallback: string | number | undefined, ok: (v: string) => boolean, rule: string): string => {
-        const v = (env[name] ?? "").trim() || String(fallback ?? "").trim();
-        if (!v) problems.push(`${name} is missing`);
-        else if (!ok(v)) problems.push(`${name} must be ${rule} (got ${JSON.stringify(v)})`);
-        return v;
+    const config: Record<string, string | number> = {};
+    const { min, max } = TOKEN_DURATION;
+    const rules: Record<string, [(v: string) => boolean, string]> = {
+        durationSeconds: [(v) => /^\d+$/.test(v) && +v >= min && +v <= max, `an integer number of seconds between ${min} and ${max}`],
+        metricNamespace: [(v) => /^[\w./#:-]{1,255}$/.test(v) && !v.startsWith("AWS/"), "a custom CloudWatch namespace"],
     };
-    const re = (r: RegExp) => (v: string) => r.test(v);
-    const domain = read(ENV.domain, "", re(/^[a-z][a-z0-9-]{1,49}$/), "a CodeArtifact domain name");
-    const domainOwner = read(ENV.domainOwner, "", re(/^\d{12}$/), "a 12-digit AWS account id");
-    const repository = read(ENV.repository, "", re(/^\w[\w.-]{1,99}$/), "a CodeArtifact repository name");
-    const region = read(ENV.region, env["AWS_REGION"], re(/^[a-z]{2}(-[a-z]+)+-\d$/), "an AWS region");
-    const bucket = read(ENV.bucket, "", re(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/), "an S3 bucket name");
-    const key = read(ENV.key, DEFAULTS.key, re(/^[^/].{0,1023}$/), "a relative S3 key");
-    const duration = read(ENV.durationSeconds, DEFAULTS.durationSeconds,
-        (v) => /^\d+$/.test(v) && +v >= 900 && +v <= 43200, "an integer number of seconds between 900 and 43200");
-    const indexOption = read(ENV.indexOption, DEFAULTS.indexOption, re(/^(extra-)?index-url$/), `"index-url" or "extra-index-url"`);
-    const kmsKeyArn = env[ENV.kmsKeyArn]?.trim()
-        ? read(ENV.kmsKeyArn, "", re(/^arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:(key|alias)\/\S+$/), "a KMS key or alias ARN") : undefined;
-    const metricNamespace = read(ENV.metricNamespace, DEFAULTS.metricNamespace,
-        (v) => /^[\w./#:-]{1,255}$/.test(v) && !v.startsWith("AWS/"), "a custom CloudWatch namespace");
-    const indexCheck = read(ENV.indexCheck, DEFAULTS.indexCheck, (v) => (INDEX_CHECK_SCOPES as readonly string[]).includes(v),
-        `one of ${INDEX_CHECK_SCOPES.join(", ")}`);
-    const roleArn = env[ENV.roleArn]?.trim();
+    for (const field of Object.keys(ENV) as (keyof typeof ENV)[]) {
+        const name = ENV[field];
+        const v = (env[name] ?? "").trim() || (field === "region" ? env["AWS_REGION"] ?? "" : "").trim();
+        const source = NAME_RULES[field as keyof typeof NAME_RULES] ?? "";
+        const [ok, rule] = rules[field] ?? [(s: string) => new RegExp(source).test(s), `a valid ${field}: ${source}`];
+        if (!v) {
+            if (field !== "kmsKeyArn" && field !== "roleArn") problems.push(`${name} is missing`);
+        } else if (!ok(v)) problems.push(`${name} must be ${rule} (got ${JSON.stringify(v)})`);
+        else config[field] = field === "durationSeconds" ? +v : v;
+    }
     if (problems.length > 0) throw new Error(`Invalid token refresh configuration: ${problems.join("; ")}`);
-    return {
-        domain, domainOwner, repository, region, durationSeconds: +duration, bucket, key,
-        indexOption: indexOption as IndexOption, metricNamespace, indexCheck: indexCheck as IndexCheckScope,
-        ...(kmsKeyArn ? { kmsKeyArn } : {}), ...(roleArn ? { roleArn } : {}),
-    };
+    return config as unknown as RefreshConfig;
 }
 
 /**
@@ -187,7 +148,7 @@ function describeAwsError(err: unknown, action: string, permission: string, conf
  */
 export function refreshRequest(event: unknown): RefreshRequest {
     const { source, requirements } = (event ?? {}) as { source?: unknown; requirements?: RequirementCheck[] };
-    if (source !== DEPLOY_EVENT_SOURCE) return { deploy: false };
+    if (source !== WIRE.deployEvent) return { deploy: false };
     if (requirements !== undefined && !(Array.isArray(requirements) && requirements.every((r) => typeof r?.name === "string" && ["undefined", "string"].includes(typeof r.pin)))) {
         throw new Error('Invalid deploy event: "requirements" must be a list of {"name": string, "pin"?: string}');
     }
@@ -214,7 +175,7 @@ export async function refreshToken(
     const expiresAt = new Date(expiresMs).toISOString();
     const indexCheck = await verifyToken(config, token, endpoint, request, deps);
     const versionId = await writeTokenFile(clients, config, token, body, {
-        "token-expires-at": expiresAt, "refreshed-at": new Date(nowMs).toISOString(),
+        [WIRE.expiresAtMetadata]: expiresAt, [WIRE.refreshedAtMetadata]: new Date(nowMs).toISOString(),
     });
     const secondsLeft = Math.floor((expiresMs - nowMs) / 1000);
     log(metricLine(config, nowMs, secondsLeft));

@@ -11,15 +11,14 @@ import * as s3 from "@pulumi/aws/s3";
 import * as sns from "@pulumi/aws/sns";
 import { createHandler } from "../functions/handler";
 import { functionTimeoutSeconds } from "../functions/limits";
-import {
-    DEFAULTS, DEPLOY_EVENT_SOURCE, ENV, METRIC_DIMENSION, METRIC_NAME, TOKEN_FILE_CACHE_CONTROL, TOKEN_FILE_CONTENT_TYPE,
-} from "../functions/refresh";
+import { DEFAULTS, ENV, requirementsIncludeLine, WIRE } from "../functions/contract";
+import { METRIC_DIMENSION, METRIC_NAME, TOKEN_FILE_CACHE_CONTROL, TOKEN_FILE_CONTENT_TYPE } from "../functions/refresh";
 import { DESCRIPTION_LIMITS, fitText, refresherNameProblems } from "./naming";
 import { lambdaTrustPolicy, refreshPolicy } from "./policy";
 import { failedRefreshesSurvived, scheduleExpression, worstCaseTokenSecondsLeft } from "./schedule";
 import { stalenessAlarmWindow } from "./monitoring";
 import { requirementChecks } from "./requirements";
-import { parseSettings, SettingsError, type Settings } from "./settings";
+import { INPUT_RULES, readArguments, renderGiven, SettingsError, type InputKey, type Settings, type Wording } from "./settings";
 
 /**
  * The component's type token: `<package>:index:<class>`, as the multi-language plugin's schema
@@ -29,8 +28,6 @@ export const REFRESHER_TYPE = "mwaa-codeartifact:index:CodeArtifactTokenRefreshe
 /** The type token before the multi-language plugin; an alias keeps existing stacks' resources in place. */
 export const PREVIOUS_REFRESHER_TYPE = "mwaa-codeartifact:index:TokenRefresher";
 
-/** Where MWAA mounts the DAGs folder inside every container. */
-export const MWAA_DAGS_MOUNT = "/usr/local/airflow/dags";
 /** CloudWatch namespace of the metric the refresh function emits. */
 export const METRIC_NAMESPACE = DEFAULTS.metricNamespace;
 /**
@@ -152,46 +149,68 @@ export interface CodeArtifactTokenRefresherArgs {
     readonly tags?: Record<string, string>;
 }
 
-/** The component's arguments from validated stack settings (`readSettings()`). */
-export function refresherArgs(settings: Settings): CodeArtifactTokenRefresherArgs {
-    return { ...settings, requirements: [...settings.requirements], tags: { ...settings.tags } };
+/** How the component's one message reads: the component named, then each bad argument by its name. */
+export function argumentsWording(name: string): Wording {
+    return { title: `Invalid arguments of CodeArtifactTokenRefresher ${JSON.stringify(name)}`, keyPrefix: "" };
+}
+
+/** An Output (or a Promise) given for an argument that may be one: its value is known at deploy time. */
+function isDeferred(value: unknown): value is pulumi.Output<unknown> | Promise<unknown> {
+    return pulumi.Output.isInstance(value) || value instanceof Promise;
 }
 
 /**
- * The bucket's stand-in when it is an Output (known only at deploy time, and then checked by AWS).
- * The other arguments that may be Outputs are optional and read as unset; every plain value is
- * checked by the same rules as stack configuration.
+ * The bucket's stand-in while the plain arguments are checked, when it is given as an Output; the
+ * optional arguments given as Outputs read as unset there. Each is checked by its own rule once
+ * known (resolvedInput).
  */
 const DEFERRED_BUCKET = "deferred-bucket";
 
 /**
- * Applies defaults and normalisation to the arguments, refusing bad ones with the same single
- * message `pulumi preview` shows for bad stack configuration (keys prefixed with the component's
- * name). For arguments given as Outputs the result holds a stand-in bucket and leaves the others
- * unset: read those from `args`.
+ * Checks the arguments, once, typed: defaults applied, `""` for an optional argument meaning unset,
+ * and every problem (the name's included) in one SettingsError naming the arguments. For arguments
+ * given as Outputs the result holds a stand-in bucket and leaves the others unset: planRefresher
+ * resolves those (resolvedInput).
  */
 export function resolveRefresherArgs(name: string, args: CodeArtifactTokenRefresherArgs): Settings {
-    const nameProblems = refresherNameProblems(name);
-    if (nameProblems.length > 0) {
-        throw new SettingsError([{ key: "name", given: JSON.stringify(name), allowed: `a component name of ${nameProblems.join(", ")}` }],
-            { project: "CodeArtifactTokenRefresher" });
-    }
     const values = args as unknown as Readonly<Record<string, unknown>>;
-    return parseSettings((key) => {
+    const read = readArguments((key) => {
         const value = values[key];
-        if (value === undefined || typeof value === "string") {
-            return value;
-        }
-        if (typeof value === "number" || Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype) {
-            return JSON.stringify(value);
-        }
+        if (!isDeferred(value)) return value;
         return key === "bucket" ? DEFERRED_BUCKET : undefined;
-    }, { project: name });
+    });
+    const nameProblems = refresherNameProblems(name);
+    const problems = [
+        ...(nameProblems.length === 0 ? [] : [{ key: "name", given: renderGiven("name", name), allowed: `a component name of ${nameProblems.join(", ")}` }]),
+        ...read.problems,
+    ];
+    if (problems.length > 0 || read.settings === undefined) throw new SettingsError(problems, argumentsWording(name));
+    return read.settings;
+}
+
+/** An argument that may be an Output, resolved: a checked value, or an Output checked once known; unset when undefined. */
+type Resolved = string | pulumi.Output<string | undefined> | undefined;
+
+/**
+ * The argument `key` as the component uses it: the checked plain value (`settled`), or the Output
+ * checked by the same rule once it resolves, `""` then meaning unset as it does for a plain value.
+ */
+function resolvedInput(name: string, key: InputKey, given: pulumi.Input<string> | undefined, settled: string | undefined): Resolved {
+    if (!isDeferred(given)) return settled;
+    return pulumi.output(given).apply((value: unknown) => checkedOnceKnown(name, key, value));
+}
+
+/** An Output argument's value once known, by the rule its plain value is checked with: `""` is unset, a bad one throws. */
+export function checkedOnceKnown(name: string, key: InputKey, value: unknown): string | undefined {
+    if (key !== "bucket" && (value === undefined || value === "")) return undefined;
+    const allowed = typeof value === "string" ? INPUT_RULES[key](value) : "a string";
+    if (allowed !== undefined) throw new SettingsError([{ key, given: renderGiven(key, value), allowed }], argumentsWording(name));
+    return value as string;
 }
 
 /** The `requirements.txt` body: the `-r` line that pulls in the token file, then the user's lines. */
 export function renderRequirements(tokenFileName: string, extraLines: readonly string[]): string {
-    return [`-r ${MWAA_DAGS_MOUNT}/${tokenFileName}`, ...extraLines].join("\n") + "\n";
+    return [requirementsIncludeLine(tokenFileName), ...extraLines].join("\n") + "\n";
 }
 
 /** S3's ETag of a single-part SSE-S3 upload: the MD5 of the body, so `pulumi refresh` sees manual edits. */
@@ -318,23 +337,24 @@ interface RefresherPlan {
     readonly bucket: pulumi.Output<string>;
     readonly domainOwner: pulumi.Output<string>;
     readonly codeartifactRegion: pulumi.Output<string>;
-    readonly kmsKeyArn?: pulumi.Output<string>;
-    readonly alarmTopicArn?: pulumi.Input<string>;
+    readonly kmsKeyArn: Resolved;
+    readonly alarmTopicArn: Resolved;
 }
 
 function planRefresher(name: string, settings: Settings, args: CodeArtifactTokenRefresherArgs, parent: pulumi.CustomResourceOptions): RefresherPlan {
     const accountId = getCallerIdentityOutput({}, parent).accountId;
     const region = getRegionOutput({}, parent).region;
+    const input = (key: InputKey) => resolvedInput(name, key, args[key], settings[key]);
     return {
         name, settings, parent,
         tags: { ...settings.tags },
         tokenKey: `${settings.dagsPrefix}/${settings.tokenFileName}`,
         partition: getPartitionOutput({}, parent).partition,
-        bucket: pulumi.output(args.bucket),
-        domainOwner: pulumi.output(args.domainOwner ?? accountId),
-        codeartifactRegion: pulumi.output(args.codeartifactRegion ?? region),
-        ...(args.kmsKeyArn === undefined ? {} : { kmsKeyArn: pulumi.output(args.kmsKeyArn) }),
-        ...(args.alarmTopicArn === undefined ? {} : { alarmTopicArn: args.alarmTopicArn }),
+        bucket: pulumi.output(input("bucket")).apply((b) => b ?? ""),
+        domainOwner: pulumi.all([input("domainOwner"), accountId]).apply(([owner, account]) => owner ?? account),
+        codeartifactRegion: pulumi.all([input("codeartifactRegion"), region]).apply(([given, provider]) => given ?? provider),
+        kmsKeyArn: input("kmsKeyArn"),
+        alarmTopicArn: input("alarmTopicArn"),
     };
 }
 
@@ -346,9 +366,10 @@ function planRefresher(name: string, settings: Settings, args: CodeArtifactToken
  * creation over a kept token (an `up` after `destroy`) leaves the placeholder there for the shortest time.
  */
 function declareTokenFile(p: RefresherPlan, runtime: RefreshFunction): s3.BucketObjectv2 {
-    const encryption = p.kmsKeyArn === undefined
-        ? { serverSideEncryption: "AES256" }
-        : { serverSideEncryption: "aws:kms", kmsKeyId: p.kmsKeyArn };
+    const kms = p.kmsKeyArn;
+    const encryption = kms === undefined ? { serverSideEncryption: "AES256" }
+        : typeof kms === "string" ? { serverSideEncryption: "aws:kms", kmsKeyId: kms }
+        : { serverSideEncryption: kms.apply((k) => (k === undefined ? "AES256" : "aws:kms")), kmsKeyId: kms as pulumi.Output<string> };
     return new s3.BucketObjectv2(`${p.name}-token-file`, {
         bucket: p.bucket,
         key: p.tokenKey,
@@ -408,7 +429,8 @@ function functionEnvironment(p: RefresherPlan, roleArn: pulumi.Input<string>): R
         [ENV.metricNamespace]: METRIC_NAMESPACE,
         [ENV.indexCheck]: p.settings.indexCheck,
         [ENV.roleArn]: roleArn,
-        ...(p.kmsKeyArn === undefined ? {} : { [ENV.kmsKeyArn]: p.kmsKeyArn }),
+        // An Output that resolves to unset leaves the variable empty, which the function reads as unset.
+        ...(p.kmsKeyArn === undefined ? {} : { [ENV.kmsKeyArn]: typeof p.kmsKeyArn === "string" ? p.kmsKeyArn : p.kmsKeyArn.apply((k) => k ?? "") }),
     };
 }
 
@@ -420,7 +442,7 @@ function functionEnvironment(p: RefresherPlan, roleArn: pulumi.Input<string>): R
 export function deployEvent(settings: Pick<Settings, "indexCheck" | "indexOption" | "requirements">): string {
     const requirements = settings.indexCheck === "requirements" && settings.indexOption === "index-url"
         ? requirementChecks(settings.requirements) : [];
-    return JSON.stringify({ source: DEPLOY_EVENT_SOURCE, ...(requirements.length > 0 ? { requirements } : {}) });
+    return JSON.stringify({ source: WIRE.deployEvent, ...(requirements.length > 0 ? { requirements } : {}) });
 }
 
 /**
@@ -465,7 +487,7 @@ function declareSchedule(p: RefresherPlan, fn: lambda.Function): cloudwatch.Even
         scheduleExpression: expression,
         tags: p.tags,
     }, parent);
-    new cloudwatch.EventTarget(`${name}-target`, { rule: rule.name, arn: fn.arn, input: JSON.stringify({ source: "schedule" }) }, parent);
+    new cloudwatch.EventTarget(`${name}-target`, { rule: rule.name, arn: fn.arn, input: JSON.stringify({ source: WIRE.scheduleEvent }) }, parent);
     new lambda.Permission(`${name}-allow-schedule`, {
         action: "lambda:InvokeFunction",
         function: fn.name,
@@ -481,16 +503,20 @@ function declareSchedule(p: RefresherPlan, fn: lambda.Function): cloudwatch.Even
     return rule;
 }
 
-/** Where alarm notifications go: the given topic, and a topic with an email subscription. */
-function alarmTargets(p: RefresherPlan): pulumi.Input<string>[] {
+type AlarmTargets = pulumi.Input<pulumi.Input<string>[]>;
+
+/** Where alarm notifications go: the given topic (dropped when an Output of it resolves to unset), and a topic with an email subscription. */
+function alarmTargets(p: RefresherPlan): AlarmTargets {
     const notify: pulumi.Input<string>[] = [];
-    if (p.alarmTopicArn !== undefined) notify.push(p.alarmTopicArn);
     if (p.settings.alarmEmail !== undefined) {
         const topic = new sns.Topic(`${p.name}-alarms`, { tags: p.tags }, p.parent);
         new sns.TopicSubscription(`${p.name}-alarm-email`, { topic: topic.arn, protocol: "email", endpoint: p.settings.alarmEmail }, p.parent);
         notify.push(topic.arn);
     }
-    return notify;
+    const given = p.alarmTopicArn;
+    if (given === undefined) return notify;
+    if (typeof given === "string") return [given, ...notify];
+    return pulumi.all([given, ...notify]).apply((arns) => arns.filter((arn): arn is string => arn !== undefined));
 }
 
 function declareAlarms(p: RefresherPlan, fn: lambda.Function, firstRefresh: lambda.Invocation): [cloudwatch.MetricAlarm, cloudwatch.MetricAlarm] {
@@ -520,7 +546,7 @@ function declareAlarms(p: RefresherPlan, fn: lambda.Function, firstRefresh: lamb
  * refresh's EMF line is ingested, and "breaching" would page at every first deploy. With "missing"
  * a silent function moves the alarm to INSUFFICIENT_DATA, notified like ALARM.
  */
-function declareStaleAlarm(p: RefresherPlan, notify: pulumi.Input<string>[], firstRefresh: lambda.Invocation): cloudwatch.MetricAlarm {
+function declareStaleAlarm(p: RefresherPlan, notify: AlarmTargets, firstRefresh: lambda.Invocation): cloudwatch.MetricAlarm {
     const window = stalenessAlarmWindow(p.settings.tokenDurationSeconds, p.settings.refreshIntervalMinutes);
     return new cloudwatch.MetricAlarm(`${p.name}-token-stale`, {
         alarmDescription: p.bucket.apply((b) => fitText(

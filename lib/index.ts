@@ -1,7 +1,6 @@
 /**
- * The package's public entry: the component, its arguments, and what the stack program uses to
- * read a stack's configuration with the same rules. Everything else in lib/ is internal.
+ * The package's public entry: the component, its arguments and the error its bad arguments raise.
+ * Everything else in lib/ is internal; the stack program's configuration reading lives in stack/.
  */
-export { CodeArtifactTokenRefresher, type CodeArtifactTokenRefresherArgs, refresherArgs } from "./component";
-export { parseSettings, readSettings, SettingsError, type Settings, type SettingsProblem } from "./settings";
-export { refresherNameForStack } from "./naming";
+export { CodeArtifactTokenRefresher, type CodeArtifactTokenRefresherArgs } from "./component";
+export { SettingsError, type SettingsProblem } from "./settings";

@@ -1,28 +1,26 @@
 /**
- * Stack configuration → a typed, validated, frozen `Settings` object.
+ * The component's arguments → a typed, validated, frozen `Settings` object: the one model.
  *
- * `parseSettings` is pure: it takes a `get(key)` that returns the raw config string the Pulumi CLI
- * hands to the program (strings as-is, integers as decimal text, arrays/objects as JSON text — the
- * CLI JSON-encodes structured values, and project-level defaults from Pulumi.yaml are merged into
- * the stack config before the program starts, so `get` already sees them). It checks every key,
- * collects every problem, and throws ONE `SettingsError` listing all of them.
+ * `readArguments` takes a `get(key)` that returns an argument's value as given: a string, a number,
+ * a list or a map (or, with `text: true`, the text the Pulumi CLI hands a stack program: integers as
+ * decimal text, lists and maps as JSON). It checks every argument, collects every problem, and the
+ * caller throws ONE `SettingsError` listing all of them, in its own words (the component names
+ * arguments; the stack program, in stack/, names configuration keys).
  *
  * Conventions (mirrored by Pulumi.yaml):
- * - `bucket`, `domain` and `repository` are required (declared in Pulumi.yaml without a default, so
- *   the CLI itself also refuses to run without them).
- * - Optional keys without a natural default are declared with the "unset" default `""`
- *   (`refreshIntervalMinutes`: `0`). The Pulumi CLI treats a declared project key WITHOUT a default
- *   as required, so this sentinel is what keeps them optional. An empty string (or 0 for the
- *   interval) therefore means "not set" for exactly these keys (see UNSET_DEFAULTS); for every
- *   other key an empty string is invalid.
+ * - `bucket`, `domain` and `repository` are required.
+ * - For every optional string argument, `""` means "not set": its default applies (Pulumi.yaml
+ *   declares the ones without a natural default with the default `""`, because the Pulumi CLI treats
+ *   a declared key without a default as required). `refreshIntervalMinutes: 0` means the derived interval.
  * - `dagsPrefix` may be given with one trailing "/" ("dags/", as the MWAA console shows it); it is
  *   normalised to "dags". File keys (`requirementsKey`, `tokenFileName`) must not end in "/".
  * - `tokenFileName` must end in ".txt": the file lives in the DAGs folder, and a ".py" or ".zip"
  *   name would be picked up by the Airflow DAG processor.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { INDEX_CHECK_SCOPES, type IndexCheckScope } from "../functions/indexCheck";
-import { pinnedToSampleAccount, sampleValues } from "./samples";
+import {
+    DEFAULTS as SHARED_DEFAULTS, INDEX_CHECK_SCOPES, INDEX_OPTIONS, NAME_RULES, TOKEN_DURATION, type IndexCheckScope, type IndexOption,
+} from "../functions/contract";
 import {
     MIN_INTERVAL_MINUTES,
     REQUIRED_FAILURES_SURVIVED,
@@ -31,10 +29,6 @@ import {
     maxIntervalMinutesSurviving,
 } from "./schedule";
 
-export const PROJECT_NAME = "mwaa-codeartifact-token";
-
-export type IndexOption = "index-url" | "extra-index-url";
-export const INDEX_OPTIONS: readonly IndexOption[] = Object.freeze(["index-url", "extra-index-url"] as const);
 
 export interface Settings {
     readonly bucket: string;
@@ -49,7 +43,7 @@ export interface Settings {
     /** undefined → the deploying account. */
     readonly domainOwner?: string;
     readonly repository: string;
-    /** undefined → the stack's aws:region. */
+    /** undefined → the AWS provider's region. */
     readonly codeartifactRegion?: string;
     readonly indexOption: IndexOption;
     /** What `pulumi up` checks against the repository's index: every requirement, the token alone, or nothing. */
@@ -65,14 +59,14 @@ export interface Settings {
 
 /** Defaults of the keys that have one. Pulumi.yaml declares exactly these (a test checks it). */
 export const DEFAULTS = Object.freeze({
-    dagsPrefix: "dags",
-    requirementsKey: "requirements.txt",
-    tokenFileName: "codeartifact.txt",
+    dagsPrefix: SHARED_DEFAULTS.dagsPrefix,
+    requirementsKey: SHARED_DEFAULTS.requirementsKey,
+    tokenFileName: SHARED_DEFAULTS.tokenFileName,
     requirements: Object.freeze([] as string[]),
-    indexOption: "index-url",
-    indexCheck: "requirements",
-    tokenDurationSeconds: 43200,
-    logRetentionDays: 30,
+    indexOption: SHARED_DEFAULTS.indexOption,
+    indexCheck: SHARED_DEFAULTS.indexCheck,
+    tokenDurationSeconds: SHARED_DEFAULTS.tokenDurationSeconds,
+    logRetentionDays: SHARED_DEFAULTS.logRetentionDays,
     tags: Object.freeze({}) as Readonly<Record<string, string>>,
 } as const);
 
@@ -120,8 +114,8 @@ export type ConfigKey = (typeof CONFIG_KEYS)[number];
 /** Keys whose values are never echoed in error messages. None today; add a key here if one is. */
 export const SECRET_KEYS: ReadonlySet<string> = new Set<string>();
 
-export const TOKEN_DURATION_MIN_SECONDS = 900;
-export const TOKEN_DURATION_MAX_SECONDS = 43200;
+export const TOKEN_DURATION_MIN_SECONDS = TOKEN_DURATION.min;
+export const TOKEN_DURATION_MAX_SECONDS = TOKEN_DURATION.max;
 
 /** CloudWatch Logs PutRetentionPolicy retentionInDays values. */
 export const LOG_RETENTION_DAYS: readonly number[] = Object.freeze([
@@ -147,17 +141,20 @@ export interface SettingsProblem {
     readonly allowed: string;
 }
 
-export interface ParseContext {
-    /** Stack name for the first line of the error message. */
-    readonly stack?: string;
-    /** Config namespace shown before each key; default PROJECT_NAME. */
-    readonly project?: string;
+/** How a message names what was checked: its first line and what stands before each key. */
+export interface Wording {
+    /** The first line, before the problem count: `Invalid arguments of CodeArtifactTokenRefresher "x"`. */
+    readonly title: string;
+    /** Shown before each key: the configuration namespace (`mwaa-codeartifact-token:`), or nothing for arguments. */
+    readonly keyPrefix: string;
+}
+
+export interface ReadOptions {
     /**
-     * Keys set in the stack's config under the project namespace (without the namespace). When
-     * given, keys parseSettings does not know are reported (catches typos in optional keys, which the
-     * Pulumi CLI accepts silently).
+     * Values are configuration text, as the Pulumi CLI hands them to a program: integers as decimal
+     * text, lists and maps as JSON text. Without it a string where a number, list or map belongs is refused.
      */
-    readonly setKeys?: readonly string[];
+    readonly text?: boolean;
     /** Keys of the AWS provider's `aws:defaultTags`, which requirements.txt receives besides `tags`. */
     readonly providerDefaultTagKeys?: readonly string[];
 }
@@ -166,35 +163,37 @@ export interface ParseContext {
 export class SettingsError extends pulumi.RunError {
     readonly problems: readonly SettingsProblem[];
 
-    constructor(problems: readonly SettingsProblem[], context: ParseContext = {}) {
-        super(formatSettingsProblems(problems, context));
+    constructor(problems: readonly SettingsProblem[], wording: Wording) {
+        super(formatSettingsProblems(problems, wording));
         this.name = "SettingsError";
         this.problems = Object.freeze([...problems]);
     }
 }
 
-export function formatSettingsProblems(problems: readonly SettingsProblem[], context: ParseContext = {}): string {
-    const project = context.project ?? PROJECT_NAME;
+export function formatSettingsProblems(problems: readonly SettingsProblem[], wording: Wording): string {
     const count = `${problems.length} problem${problems.length === 1 ? "" : "s"}`;
-    const where = context.stack ? ` for stack ${context.stack}` : "";
     return [
-        `Invalid configuration${where} (${count}):`,
-        ...problems.map((p) => `  - ${project}:${p.key}: got ${p.given}; allowed: ${p.allowed}`),
+        `${wording.title} (${count}):`,
+        ...problems.map((p) => `  - ${wording.keyPrefix}${p.key}: got ${p.given}; allowed: ${p.allowed}`),
     ].join("\n");
 }
 
-/** Renders a given value: never a secret, never URL credentials, at most 60 characters, quoted. */
-export function renderGiven(topKey: string, value: string | undefined): string {
+/**
+ * Renders a given value: never a secret, never URL credentials, at most 60 characters; a string
+ * quoted, anything else (a number, a list, a map given where it does not belong) as its JSON.
+ */
+export function renderGiven(topKey: string, value: unknown): string {
     if (value === undefined) {
         return "nothing";
     }
     if (SECRET_KEYS.has(topKey)) {
         return "[secret]";
     }
-    const redacted = value.replace(/:\/\/[^/@\s]*@/g, "://***@");
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    const redacted = text.replace(/:\/\/[^/@\s]*@/g, "://***@");
     const chars = [...redacted];
     const shown = chars.length > GIVEN_MAX_CHARS ? `${chars.slice(0, GIVEN_MAX_CHARS - 1).join("")}…` : redacted;
-    return JSON.stringify(shown);
+    return typeof value === "string" ? JSON.stringify(shown) : shown;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -221,16 +220,10 @@ export function bucketNameProblems(name: string): string[] {
     return out;
 }
 
-export const DOMAIN_PATTERN = /^[a-z][a-z0-9-]{0,48}[a-z0-9]$/;
-export const REPOSITORY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$/;
-export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
-const REGION_SOURCE =
-    "[a-z]{2,4}(?:-[a-z]{2,4})?-(?:central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9][0-9]?";
-export const REGION_PATTERN = new RegExp(`^${REGION_SOURCE}$`);
+/** The contract's name rules, compiled. */
+const NAMES = Object.fromEntries(Object.entries(NAME_RULES).map(([k, source]) => [k, new RegExp(source)])) as Record<keyof typeof NAME_RULES, RegExp>;
+const REGION_SOURCE = NAME_RULES.region.slice(1, -1);
 const PARTITION_SOURCE = "aws(?:-[a-z]+)*";
-const KEY_ID_SOURCE =
-    "(?:mrk-[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})";
-export const KMS_KEY_ARN_PATTERN = new RegExp(`^arn:${PARTITION_SOURCE}:kms:${REGION_SOURCE}:\\d{12}:key/${KEY_ID_SOURCE}$`);
 export const SNS_TOPIC_ARN_PATTERN = new RegExp(
     `^arn:${PARTITION_SOURCE}:sns:${REGION_SOURCE}:\\d{12}:(?:[A-Za-z0-9_-]{1,256}|[A-Za-z0-9_-]{1,251}\\.fifo)$`,
 );
@@ -336,29 +329,6 @@ function parseInteger(text: string): number | undefined {
     return Number.isSafeInteger(n) ? n : undefined;
 }
 
-/** The candidate a mistyped key most likely meant (at most 3 edits away), if any. */
-export function closestKey(key: string, candidates: readonly string[] = CONFIG_KEYS): string | undefined {
-    const lower = key.toLowerCase();
-    let best: { key: string; distance: number } | undefined;
-    for (const candidate of candidates) {
-        const d = levenshtein(lower, candidate.toLowerCase());
-        if (d <= 3 && (!best || d < best.distance)) best = { key: candidate, distance: d };
-    }
-    return best?.key;
-}
-
-function levenshtein(a: string, b: string): number {
-    let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-        const cur = [i];
-        for (let j = 1; j <= b.length; j++) {
-            cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-        }
-        prev = cur;
-    }
-    return prev[b.length];
-}
-
 // ---------------------------------------------------------------------------------------------
 // parseSettings
 // ---------------------------------------------------------------------------------------------
@@ -367,13 +337,13 @@ function levenshtein(a: string, b: string): number {
 class ConfigReader {
     readonly problems: SettingsProblem[] = [];
 
-    constructor(private readonly get: (key: string) => string | undefined) {}
+    constructor(private readonly get: (key: string) => unknown, readonly text: boolean) {}
 
-    read(key: ConfigKey): string | undefined {
+    read(key: ConfigKey): unknown {
         return this.get(key);
     }
 
-    problem(key: string, given: string | undefined, allowed: string, topKey: string = key): void {
+    problem(key: string, given: unknown, allowed: string, topKey: string = key): void {
         this.problems.push({ key, given: renderGiven(topKey, given), allowed });
     }
 
@@ -387,35 +357,35 @@ class ConfigReader {
         return this.checked(key, value, check);
     }
 
-    /** Optional strings whose Pulumi.yaml default "" means "not set". */
+    /** Optional strings: missing or "" → not set. */
     optional(key: ConfigKey, check: (v: string) => string | undefined): string | undefined {
         const value = this.read(key);
         return value === undefined || value === "" ? undefined : this.checked(key, value, check);
     }
 
-    /** Strings with a default: missing → default; empty → invalid. */
+    /** Strings with a default: missing or "" → the default. */
     withDefault(key: ConfigKey, fallback: string, check: (v: string) => string | undefined): string {
         const value = this.read(key);
-        return value === undefined ? fallback : this.checked(key, value, check) ?? fallback;
+        return value === undefined || value === "" ? fallback : this.checked(key, value, check) ?? fallback;
     }
 
-    /** Integers with a default: missing → default; `ok` false → the problem `allowed`. */
+    /** Integers with a default: missing → default; not an integer, or `ok` false → the problem `allowed`. */
     integer(key: ConfigKey, fallback: number, ok: (n: number) => boolean, allowed: string): { value: number; valid: boolean } {
         const raw = this.read(key);
         if (raw === undefined) return { value: fallback, valid: true };
-        const n = parseInteger(raw);
-        if (n === undefined || !ok(n)) {
+        const n = typeof raw === "number" ? raw : this.text && typeof raw === "string" ? parseInteger(raw) : undefined;
+        if (n === undefined || !Number.isSafeInteger(n) || !ok(n)) {
             this.problem(key, raw, allowed);
             return { value: fallback, valid: false };
         }
         return { value: n, valid: true };
     }
 
-    /** A JSON array or object value, or undefined when unset or not JSON of the expected shape (reported). */
-    json(key: ConfigKey, shapeOk: (parsed: unknown) => boolean, allowed: string): unknown {
+    /** A list or map value, or undefined when unset or not of the expected shape (reported). */
+    structure(key: ConfigKey, shapeOk: (parsed: unknown) => boolean, allowed: string): unknown {
         const raw = this.read(key);
         if (raw === undefined) return undefined;
-        const parsed = parseJson(raw);
+        const parsed = this.text && typeof raw === "string" ? parseJson(raw) : raw;
         if (!shapeOk(parsed)) {
             this.problem(key, raw, allowed);
             return undefined;
@@ -423,12 +393,40 @@ class ConfigReader {
         return parsed;
     }
 
-    private checked(key: ConfigKey, value: string, check: (v: string) => string | undefined): string | undefined {
-        const allowed = check(value);
+    private checked(key: ConfigKey, value: unknown, check: (v: string) => string | undefined): string | undefined {
+        const allowed = typeof value === "string" ? check(value) : "a string";
         if (allowed !== undefined) this.problem(key, value, allowed);
-        return allowed === undefined ? value : undefined;
+        return allowed === undefined ? value as string : undefined;
     }
 }
+
+/**
+ * The rules of the arguments that may be Outputs: checked here when given as values, and by the
+ * component once an Output resolves. Each returns what is allowed when `v` breaks it.
+ */
+export const INPUT_RULES = Object.freeze({
+    // The verdict is the contract's; bucketNameProblems only says why.
+    bucket: (v: string): string | undefined => NAMES.bucket.test(v) ? undefined : v === ""
+        ? "an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)"
+        : phrase("an S3 bucket name with", bucketNameProblems(v)) ?? "an S3 bucket name",
+    domainOwner: (v: string): string | undefined => NAMES.domainOwner.test(v)
+        ? undefined
+        : 'a 12-digit AWS account ID such as 111122223333 (or "" for the deploying account)',
+    codeartifactRegion: (v: string): string | undefined => NAMES.region.test(v)
+        ? undefined
+        : 'an AWS region code such as us-west-2, eu-central-1, us-gov-west-1 or cn-north-1 (or "" for the AWS provider\'s region)',
+    kmsKeyArn: (v: string): string | undefined => {
+        if (NAMES.kmsKeyArn.test(v)) return undefined;
+        const base = "a KMS key ARN arn:<partition>:kms:<region>:<12-digit account>:key/<key id>";
+        return /(^|:)alias\//.test(v)
+            ? `${base}; alias ARNs are not allowed because IAM policies scope KMS permissions by key ARN, not by alias`
+            : base;
+    },
+    alarmTopicArn: (v: string): string | undefined => SNS_TOPIC_ARN_PATTERN.test(v)
+        ? undefined
+        : "an SNS topic ARN arn:<partition>:sns:<region>:<12-digit account>:<topic name of letters, digits, - and _>",
+});
+export type InputKey = keyof typeof INPUT_RULES;
 
 function phrase(what: string, broken: string[]): string | undefined {
     return broken.length === 0 ? undefined : `${what}: ${broken.join(", ")}`;
@@ -436,14 +434,13 @@ function phrase(what: string, broken: string[]): string | undefined {
 
 function readPaths(r: ConfigReader): Pick<Settings, "dagsPrefix" | "tokenFileName" | "requirementsKey"> {
     let dagsPrefix = r.withDefault("dagsPrefix", DEFAULTS.dagsPrefix, (v) => {
-        if (v === "") return 'an S3 key prefix such as "dags" (one trailing / is dropped)';
         const normalised = v.endsWith("/") ? v.slice(0, -1) : v;
         return phrase("an S3 key prefix (one trailing / is dropped) with", s3PathProblems(normalised));
     });
     if (dagsPrefix.endsWith("/")) dagsPrefix = dagsPrefix.slice(0, -1);
 
     const tokenFileName = r.withDefault("tokenFileName", DEFAULTS.tokenFileName, (v) => {
-        const broken = v === "" ? ["a non-empty name"] : s3PathProblems(v);
+        const broken = s3PathProblems(v);
         if (!v.endsWith(".txt") || v.endsWith("/.txt") || v === ".txt") {
             broken.push('a name ending in ".txt" (the DAG processor must never treat it as a DAG or DAG zip)');
         }
@@ -455,7 +452,7 @@ function readPaths(r: ConfigReader): Pick<Settings, "dagsPrefix" | "tokenFileNam
     const tokenKey = `${dagsPrefix}/${tokenFileName}`;
 
     const requirementsKey = r.withDefault("requirementsKey", DEFAULTS.requirementsKey, (v) => {
-        const broken = v === "" ? ["a non-empty key"] : s3PathProblems(v);
+        const broken = s3PathProblems(v);
         if (v === tokenKey) broken.push(`a key other than the token file key ${tokenKey}`);
         return phrase("an S3 object key with", broken);
     });
@@ -463,9 +460,11 @@ function readPaths(r: ConfigReader): Pick<Settings, "dagsPrefix" | "tokenFileNam
 }
 
 function readRequirements(r: ConfigReader): string[] {
-    const parsed = r.json("requirements", (p) => Array.isArray(p) && p.every((l) => typeof l === "string"),
-        'a JSON array of strings, e.g. ["apache-airflow-providers-snowflake==6.1.0"] ' +
-        "(pulumi config set --path 'requirements[0]' <line>)") as string[] | undefined;
+    const parsed = r.structure("requirements", (p) => Array.isArray(p) && p.every((l) => typeof l === "string"),
+        r.text
+            ? 'a JSON array of strings, e.g. ["apache-airflow-providers-snowflake==6.1.0"] ' +
+              "(pulumi config set --path 'requirements[0]' <line>)"
+            : 'a list of strings, e.g. ["apache-airflow-providers-snowflake==6.1.0"]') as string[] | undefined;
     const requirements: string[] = [];
     const seen = new Map<string, number>();
     (parsed ?? []).forEach((line, i) => {
@@ -487,20 +486,12 @@ type CodeArtifactSettings = Pick<Settings, "domainOwner" | "codeartifactRegion" 
 
 function readCodeArtifact(r: ConfigReader): CodeArtifactSettings {
     const domainAllowed = "a CodeArtifact domain name: 2 to 50 characters matching [a-z][a-z0-9-]{0,48}[a-z0-9]";
-    const domain = r.required("domain", (v) => (DOMAIN_PATTERN.test(v) ? undefined : domainAllowed));
-    const domainOwner = r.optional("domainOwner", (v) =>
-        ACCOUNT_ID_PATTERN.test(v)
-            ? undefined
-            : 'a 12-digit AWS account ID such as 111122223333 (or "" for the deploying account)',
-    );
+    const domain = r.required("domain", (v) => (NAMES.domain.test(v) ? undefined : domainAllowed));
+    const domainOwner = r.optional("domainOwner", INPUT_RULES.domainOwner);
     const repositoryAllowed =
         "a CodeArtifact repository name: 2 to 100 characters matching [A-Za-z0-9][A-Za-z0-9._-]{1,99}";
-    const repository = r.required("repository", (v) => (REPOSITORY_PATTERN.test(v) ? undefined : repositoryAllowed));
-    const codeartifactRegion = r.optional("codeartifactRegion", (v) =>
-        REGION_PATTERN.test(v)
-            ? undefined
-            : 'an AWS region code such as us-west-2, eu-central-1, us-gov-west-1 or cn-north-1 (or "" for the stack\'s aws:region)',
-    );
+    const repository = r.required("repository", (v) => (NAMES.repository.test(v) ? undefined : repositoryAllowed));
+    const codeartifactRegion = r.optional("codeartifactRegion", INPUT_RULES.codeartifactRegion);
     const indexOption = r.withDefault("indexOption", DEFAULTS.indexOption, (v) =>
         (INDEX_OPTIONS as readonly string[]).includes(v) ? undefined : 'one of "index-url", "extra-index-url"',
     ) as IndexOption;
@@ -538,20 +529,10 @@ function readSchedule(r: ConfigReader): Pick<Settings, "tokenDurationSeconds" | 
 }
 
 function readOperations(r: ConfigReader): Pick<Settings, "kmsKeyArn" | "logRetentionDays" | "alarmTopicArn" | "alarmEmail"> {
-    const kmsKeyArn = r.optional("kmsKeyArn", (v) => {
-        if (KMS_KEY_ARN_PATTERN.test(v)) return undefined;
-        const base = "a KMS key ARN arn:<partition>:kms:<region>:<12-digit account>:key/<key id>";
-        return /(^|:)alias\//.test(v)
-            ? `${base}; alias ARNs are not allowed because IAM policies scope KMS permissions by key ARN, not by alias`
-            : base;
-    });
+    const kmsKeyArn = r.optional("kmsKeyArn", INPUT_RULES.kmsKeyArn);
     const logRetentionDays = r.integer("logRetentionDays", DEFAULTS.logRetentionDays, (n) => LOG_RETENTION_DAYS.includes(n),
         `one of CloudWatch Logs' retention values ${LOG_RETENTION_DAYS.join(", ")}`).value;
-    const alarmTopicArn = r.optional("alarmTopicArn", (v) =>
-        SNS_TOPIC_ARN_PATTERN.test(v)
-            ? undefined
-            : "an SNS topic ARN arn:<partition>:sns:<region>:<12-digit account>:<topic name of letters, digits, - and _>",
-    );
+    const alarmTopicArn = r.optional("alarmTopicArn", INPUT_RULES.alarmTopicArn);
     const alarmEmail = r.optional("alarmEmail", (v) =>
         EMAIL_PATTERN.test(v) && v.length <= 254 ? undefined : "an email address such as data-platform@example.com",
     );
@@ -564,8 +545,8 @@ function readOperations(r: ConfigReader): Pick<Settings, "kmsKeyArn" | "logReten
 }
 
 function readTags(r: ConfigReader, providerDefaultTagKeys: readonly string[]): Record<string, string> {
-    const parsed = r.json("tags", (p) => typeof p === "object" && p !== null && !Array.isArray(p),
-        'a JSON object of tag keys to string values, e.g. {"team":"data-platform"}') as Record<string, unknown> | undefined;
+    const parsed = r.structure("tags", (p) => typeof p === "object" && p !== null && !Array.isArray(p),
+        `a ${r.text ? "JSON object" : "map"} of tag keys to string values, e.g. {"team":"data-platform"}`) as Record<string, unknown> | undefined;
     const tags: Record<string, string> = {};
     if (parsed === undefined) return tags;
     const entries = Object.entries(parsed);
@@ -587,85 +568,34 @@ function readTags(r: ConfigReader, providerDefaultTagKeys: readonly string[]): R
     return tags;
 }
 
-/** Keys set in the stack that nobody reads (typos in optional keys, which the Pulumi CLI accepts silently). */
-function reportUnknownKeys(r: ConfigReader, setKeys: readonly string[]): void {
-    for (const key of setKeys) {
-        if ((CONFIG_KEYS as readonly string[]).includes(key)) continue;
-        const suggestion = closestKey(key);
-        r.problems.push({
-            key,
-            given: "an unknown key",
-            allowed: `one of the keys declared in Pulumi.yaml${suggestion ? ` (did you mean ${suggestion}?)` : ""}`,
-        });
-    }
+/** What `readArguments` found: the settings when nothing is wrong, and every problem. */
+export interface ReadResult {
+    readonly settings?: Settings;
+    readonly problems: readonly SettingsProblem[];
 }
 
 /**
- * Pure: `get` returns the raw config string for a key (JSON text for arrays/objects) or undefined.
- * Throws one SettingsError listing every problem found.
+ * Pure: `get` returns an argument's value as given (see ReadOptions.text), or undefined when unset.
+ * Returns the frozen settings, or every problem found; the caller throws them as one SettingsError
+ * in its own wording.
  */
-export function parseSettings(get: (key: string) => string | undefined, context: ParseContext = {}): Settings {
-    const r = new ConfigReader(get);
-    const bucket = r.required("bucket", (v) =>
-        v === ""
-            ? "an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)"
-            : phrase("an S3 bucket name with", bucketNameProblems(v)),
-    );
+export function readArguments(get: (key: string) => unknown, options: ReadOptions = {}): ReadResult {
+    const r = new ConfigReader(get, options.text ?? false);
+    const bucket = r.required("bucket", INPUT_RULES.bucket);
     const paths = readPaths(r);
     const requirements = readRequirements(r);
     const { domain, repository, ...codeartifact } = readCodeArtifact(r);
     const schedule = readSchedule(r);
     const operations = readOperations(r);
-    const tags = readTags(r, context.providerDefaultTagKeys ?? []);
-    reportUnknownKeys(r, context.setKeys ?? []);
+    const tags = readTags(r, options.providerDefaultTagKeys ?? []);
     if (r.problems.length > 0 || bucket === undefined || domain === undefined || repository === undefined) {
-        throw new SettingsError(r.problems, context);
+        return { problems: r.problems };
     }
-    return Object.freeze({
-        bucket, ...paths, requirements: Object.freeze(requirements), domain, repository, ...codeartifact,
-        ...schedule, ...operations, tags: Object.freeze(tags),
-    });
-}
-
-/**
- * Reads the stack's configuration (project namespace by default) and validates it. Throws one
- * SettingsError, which the Pulumi CLI prints without a stack trace.
- */
-export function readSettings(config: pulumi.Config = new pulumi.Config()): Settings {
-    const prefix = `${config.name}:`;
-    const allConfig = pulumi.runtime.allConfig();
-    const setKeys = Object.keys(allConfig)
-        .filter((k) => k.startsWith(prefix))
-        .map((k) => k.slice(prefix.length));
-    const context = { stack: pulumi.getStack(), project: config.name };
-    const settings = parseSettings((key) => config.get(key), { ...context, setKeys, providerDefaultTagKeys: providerDefaultTagKeys() });
-    refuseSampleValues(settings, allConfig["aws:allowedAccountIds"], context);
-    return settings;
-}
-
-/**
- * Sample values deploy only where the AWS provider refuses to deploy: a stack pinned to the
- * documentation account (see samples.ts). Anywhere else each one left is named, with what to do.
- */
-export function refuseSampleValues(settings: Settings, allowedAccountIds: string | undefined, context: ParseContext = {}): void {
-    if (pinnedToSampleAccount(allowedAccountIds)) return;
-    const left = sampleValues(settings);
-    if (left.length === 0) return;
-    throw new SettingsError(left.map(({ key, value }) => ({
-        key,
-        given: JSON.stringify(value),
-        allowed: `your own value, not the documentation's sample (replace every sample value: README, "Make your own stack")`,
-    })), context);
-}
-
-/** Keys of `aws:defaultTags.tags` in the stack's config; none when unset or not an object (the provider reports that). */
-export function providerDefaultTagKeys(): string[] {
-    const raw = pulumi.runtime.allConfig()["aws:defaultTags"];
-    if (raw === undefined) return [];
-    try {
-        const tags = (JSON.parse(raw) as { tags?: unknown } | null)?.tags;
-        return typeof tags === "object" && tags !== null && !Array.isArray(tags) ? Object.keys(tags) : [];
-    } catch {
-        return [];
-    }
+    return {
+        problems: [],
+        settings: Object.freeze({
+            bucket, ...paths, requirements: Object.freeze(requirements), domain, repository, ...codeartifact,
+            ...schedule, ...operations, tags: Object.freeze(tags),
+        }),
+    };
 }

@@ -18,7 +18,8 @@ import { startCodeArtifactDouble } from "./support/codeartifactDouble";
 import { startS3Server } from "./support/s3Server";
 import { lambdaRuntimeEnv, runPackagedHandler } from "./support/lambdaRuntime";
 import { CodeArtifactTokenRefresher } from "../lib/component";
-import { ENV, METRIC_NAME, TOKEN_FILE_CONTENT_TYPE } from "../functions/refresh";
+import { ENV } from "../functions/contract";
+import { METRIC_NAME, TOKEN_FILE_CONTENT_TYPE } from "../functions/refresh";
 import type { Registration } from "../tools/preview/mocks";
 
 const mocks = installMocks();

@@ -11,7 +11,7 @@ import { startS3Server } from "./support/s3Server";
 import { REFRESHER_TYPE } from "../lib/component";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const HOST = path.join(__dirname, "support", "cliHost.js");
+const HOST = path.join(__dirname, "..", "tools", "doubles", "cliHost.js");
 
 interface Loaded {
     tsnode: string | null;

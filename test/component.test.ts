@@ -7,12 +7,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { ACCOUNT, installMocks, valueOf } from "./support/pulumiTesting";
 import { BASE, BUCKET, CHILD_TYPES, type Deployed, deployer, dependsOnUrns } from "./support/deploy";
 import {
-    BOOTSTRAP_PATTERN, bootstrapContent, CodeArtifactTokenRefresher, PREVIOUS_REFRESHER_TYPE, REFRESHER_TYPE, refresherArgs, renderRequirements,
-    resolveRefresherArgs, s3Etag, serializeHandler, deployEvent, type CodeArtifactTokenRefresherArgs,
+    BOOTSTRAP_PATTERN, bootstrapContent, CodeArtifactTokenRefresher, PREVIOUS_REFRESHER_TYPE, REFRESHER_TYPE, renderRequirements,
+    checkedOnceKnown, resolveRefresherArgs, s3Etag, serializeHandler, deployEvent, type CodeArtifactTokenRefresherArgs,
 } from "../lib/component";
 import { functionTimeoutSeconds } from "../functions/limits";
-import { ENV } from "../functions/refresh";
+import { ENV } from "../functions/contract";
+import { readRefreshConfig } from "../functions/refresh";
 import type { PolicyDocument, TrustPolicyDocument } from "../lib/policy";
+import { stackArgs } from "../stack/settings";
 
 const mocks = installMocks();
 
@@ -202,7 +204,7 @@ test("a custom interval becomes a valid rate expression", async () => {
 
 test("an interval that lets one missed refresh expire the token is refused", () => {
     assert.throws(() => new CodeArtifactTokenRefresher("too-slow", { ...BASE, tokenDurationSeconds: 3600, refreshIntervalMinutes: 31 }),
-        (e: Error) => e instanceof pulumi.RunError && /too-slow:refreshIntervalMinutes: got "31"/.test(e.message) && /from 5 to 30 minutes/.test(e.message));
+        (e: Error) => e instanceof pulumi.RunError && /\n {2}- refreshIntervalMinutes: got 31;/.test(e.message) && /from 5 to 30 minutes/.test(e.message));
 });
 
 test("bad arguments from a consuming program fail with one message naming each, before any resource", () => {
@@ -210,10 +212,10 @@ test("bad arguments from a consuming program fail with one message naming each, 
     assert.throws(() => new CodeArtifactTokenRefresher("consumer", {
         ...BASE, domain: "Bad_Domain", requirements: ["--index-url https://pypi.org/simple"], tokenDurationSeconds: 60,
     }), (e: Error) => e instanceof pulumi.RunError &&
-        /\(3 problems\)/.test(e.message) &&
-        /consumer:domain: got "Bad_Domain"/.test(e.message) &&
-        /consumer:requirements\[0\]/.test(e.message) &&
-        /consumer:tokenDurationSeconds: got "60"/.test(e.message));
+        e.message.startsWith('Invalid arguments of CodeArtifactTokenRefresher "consumer" (3 problems):\n') &&
+        /\n {2}- domain: got "Bad_Domain"/.test(e.message) &&
+        /\n {2}- requirements\[0\]/.test(e.message) &&
+        /\n {2}- tokenDurationSeconds: got 60;/.test(e.message) && !/pulumi config|configuration/.test(e.message));
     assert.equal(mocks.registrations.length, before);
 });
 
@@ -227,7 +229,7 @@ test("arguments only known at deploy time are left to AWS, plain ones still chec
     const d = await deploy({ bucket: pulumi.output(BUCKET), kmsKeyArn: pulumi.output(`arn:aws:kms:us-west-2:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`) });
     assert.equal(d.one("aws:s3/bucketObjectv2:BucketObjectv2", "requirements").inputs.bucket, BUCKET);
     assert.throws(() => new CodeArtifactTokenRefresher("late", { ...BASE, bucket: pulumi.output(BUCKET), repository: "x" }),
-        /late:repository: got "x"/);
+        /\n {2}- repository: got "x"/);
 });
 
 test("alarms watch failed refreshes and a token that stops being refreshed, reporting silence as INSUFFICIENT_DATA", async () => {
@@ -362,9 +364,11 @@ test("arguments given as outputs are checked at deploy time, and their real valu
     assert.deepEqual(d.one("aws:cloudwatch/metricAlarm:MetricAlarm", "refresh-failed").inputs.alarmActions, [OPS_TOPIC]);
 });
 
-test("a bad component name is refused with the component's type as the namespace, every rule it breaks named", () => {
-    assert.throws(() => new CodeArtifactTokenRefresher("bad name!", BASE), (err: Error) => err.message ===
-        'Invalid configuration (1 problem):\n  - CodeArtifactTokenRefresher:name: got "bad name!"; allowed: a component name of only letters, digits, - and _');
+test("a bad component name is refused in the arguments' one message, every rule it breaks named", () => {
+    assert.throws(() => new CodeArtifactTokenRefresher("bad name!", { ...BASE, domain: "Bad" }), (err: Error) => err.message ===
+        'Invalid arguments of CodeArtifactTokenRefresher "bad name!" (2 problems):\n' +
+        '  - name: got "bad name!"; allowed: a component name of only letters, digits, - and _\n' +
+        "  - domain: got \"Bad\"; allowed: a CodeArtifact domain name: 2 to 50 characters matching [a-z][a-z0-9-]{0,48}[a-z0-9]");
     const long = `bad name!${"x".repeat(40)}`;
     assert.throws(() => new CodeArtifactTokenRefresher(long, BASE), (err: Error) => err.message.endsWith(
         "; allowed: a component name of only letters, digits, - and _, at most 47 characters " +
@@ -380,9 +384,9 @@ test("resolved arguments: a stand-in bucket for an Output, the optional Outputs 
     for (const key of ["domainOwner", "codeartifactRegion", "kmsKeyArn", "alarmTopicArn"] as const) assert.equal(settings[key], undefined, key);
 });
 
-test("refresherArgs hands the settings' requirements and tags over as copies", () => {
+test("the stack program hands the settings' requirements and tags over as copies", () => {
     const settings = resolveRefresherArgs("copy", { ...BASE, requirements: ["pkg==1"], tags: { team: "data" } });
-    const args = refresherArgs(settings);
+    const args = stackArgs(settings);
     assert.deepEqual(args.requirements, ["pkg==1"]);
     assert.deepEqual(args.tags, { team: "data" });
     assert.ok(!Object.isFrozen(args.requirements) && !Object.isFrozen(args.tags), "a caller may extend them");
@@ -424,6 +428,8 @@ test("the serialized module builds the handler when it loads: a bad configuratio
     await assert.rejects(loadHandlerModule({}), /^Error: Invalid token refresh configuration: CODEARTIFACT_DOMAIN is missing/);
     const exports = await loadHandlerModule({
         [ENV.domain]: "my-domain", [ENV.domainOwner]: ACCOUNT, [ENV.repository]: "my-repo", [ENV.region]: "us-west-2", [ENV.bucket]: BUCKET,
+        [ENV.key]: "dags/codeartifact.txt", [ENV.durationSeconds]: "3600", [ENV.indexOption]: "index-url",
+        [ENV.metricNamespace]: "MWAA/CodeArtifactToken", [ENV.indexCheck]: "token",
     });
     assert.deepEqual(Object.keys(exports), ["handler"]);
     assert.equal(typeof exports.handler, "function");
@@ -447,4 +453,64 @@ test("the deploy event lists what pip would look up, only for indexCheck require
 test("a bad indexCheck argument is refused with the component's one message", async () => {
     await assert.rejects(deploy({ indexCheck: "all" }), (err: Error) => err.message.includes(
         'indexCheck: got "all"; allowed: one of "requirements" (the token and every requirement, at pulumi up), "token" (the token alone), "none"'));
+});
+
+/** What a deployment hands AWS, with the component's name taken out so that two deployments compare. */
+function deployedFacts(d: Deployed): string {
+    const inputs = (type: string, suffix?: string) => d.one(type, suffix).inputs;
+    const variables = (inputs("aws:lambda/function:Function").environment as { variables: Record<string, string> }).variables;
+    const tokenFile = inputs("aws:s3/bucketObjectv2:BucketObjectv2", "token-file");
+    const facts = {
+        types: d.resources.map((r) => r.type).sort(),
+        // What the function runs with, as it reads its environment (an empty variable is an unset one).
+        config: readRefreshConfig(variables),
+        policy: policyOf(d),
+        tokenFile: [tokenFile.key, tokenFile.serverSideEncryption, tokenFile.kmsKeyId],
+        requirements: [inputs("aws:s3/bucketObjectv2:BucketObjectv2", "requirements").key, inputs("aws:s3/bucketObjectv2:BucketObjectv2", "requirements").content],
+        event: inputs("aws:lambda/invocation:Invocation").input,
+        alarms: [inputs("aws:cloudwatch/metricAlarm:MetricAlarm", "refresh-failed").alarmActions, inputs("aws:cloudwatch/metricAlarm:MetricAlarm", "token-stale").okActions],
+    };
+    // Autonames are `<name>-<child>-<7 random hex>`.
+    return JSON.stringify(facts).replace(new RegExp(`\\b${d.name}-([a-z-]+)-[0-9a-f]{7}\\b`, "g"), "NAME-$1");
+}
+
+/** Every optional string argument with a value other than its default. */
+const OPTIONAL_STRINGS: readonly (readonly [keyof CodeArtifactTokenRefresherArgs, string])[] = [
+    ["dagsPrefix", "airflow/dags"], ["requirementsKey", "deps/requirements.txt"], ["tokenFileName", "ca.txt"],
+    ["domainOwner", "444455556666"], ["codeartifactRegion", "eu-west-1"], ["indexOption", "extra-index-url"],
+    ["indexCheck", "token"], ["kmsKeyArn", KMS_KEY], ["alarmTopicArn", OPS_TOPIC], ["alarmEmail", "ops@example.org"],
+];
+/** The optional arguments a program may wire from other resources. */
+const OPTIONAL_INPUTS = new Set(["domainOwner", "codeartifactRegion", "kmsKeyArn", "alarmTopicArn"]);
+
+test('each optional argument given as "" (or an Output of "") deploys its documented default; a value (or its Output) deploys that value', async () => {
+    const defaults = deployedFacts(await deploy({ requirements: ["your-package==1.4.2"] }));
+    for (const [key, value] of OPTIONAL_STRINGS) {
+        const facts = async (given: unknown) => deployedFacts(await deploy({ requirements: ["your-package==1.4.2"], [key]: given }));
+        assert.equal(await facts(""), defaults, `${key}: ""`);
+        const withValue = await facts(value);
+        assert.notEqual(withValue, defaults, `${key}: ${value} deployed the default`);
+        if (!OPTIONAL_INPUTS.has(key)) continue;
+        assert.equal(await facts(pulumi.output("")), defaults, `${key}: an Output of ""`);
+        assert.equal(await facts(pulumi.output(value)), withValue, `${key}: an Output of ${value}`);
+    }
+});
+
+test("the domainOwner of the component's docs ('' for the deploying account) reaches the policy and the function as that account", async () => {
+    for (const domainOwner of ["", pulumi.output(""), undefined]) {
+        const d = await deploy({ domainOwner });
+        const variables = (d.one("aws:lambda/function:Function").inputs.environment as { variables: Record<string, string> }).variables;
+        assert.equal(variables[ENV.domainOwner], ACCOUNT);
+        assert.ok(JSON.stringify(policyOf(d)).includes(`:${ACCOUNT}:domain/your-domain`));
+    }
+});
+
+test("an Output is checked by its argument's rule once known: \"\" is unset, a bad value gets the component's message", () => {
+    assert.equal(checkedOnceKnown("late", "domainOwner", ""), undefined);
+    assert.equal(checkedOnceKnown("late", "kmsKeyArn", KMS_KEY), KMS_KEY);
+    assert.throws(() => checkedOnceKnown("late", "domainOwner", "12"), (err: Error) => err instanceof pulumi.RunError && err.message ===
+        'Invalid arguments of CodeArtifactTokenRefresher "late" (1 problem):\n' +
+        '  - domainOwner: got "12"; allowed: a 12-digit AWS account ID such as 111122223333 (or "" for the deploying account)');
+    assert.throws(() => checkedOnceKnown("late", "bucket", ""), /- bucket: got ""; allowed: an S3 bucket name/);
+    assert.throws(() => checkedOnceKnown("late", "alarmTopicArn", 7), /- alarmTopicArn: got 7; allowed: a string$/);
 });

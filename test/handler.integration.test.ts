@@ -5,7 +5,8 @@ import { test, TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createHandler } from "../functions/handler";
-import { ENV, METRIC_NAME } from "../functions/refresh";
+import { ENV } from "../functions/contract";
+import { METRIC_NAME } from "../functions/refresh";
 import { CodeArtifactBehavior, CodeArtifactDouble, startCodeArtifactDouble } from "./support/codeartifactDouble";
 import { S3TestServer, startS3Server } from "./support/s3Server";
 
@@ -49,7 +50,7 @@ async function withRig(t: TestContext, fn: (rig: Rig) => Promise<void>, behavior
     const env = {
         [ENV.domain]: "my-domain", [ENV.domainOwner]: "111122223333", [ENV.repository]: "my-repo",
         [ENV.region]: "us-west-2", [ENV.bucket]: BUCKET, [ENV.key]: KEY, [ENV.durationSeconds]: "3600",
-        [ENV.metricNamespace]: "Test/Integration",
+        [ENV.metricNamespace]: "Test/Integration", [ENV.indexOption]: "index-url",
         // Node's fetch in this process cannot trust a local index's certificate: the check runs in
         // the packaged function's child (artifact.test.ts) and on the engine; here it is off.
         [ENV.indexCheck]: "none",
@@ -279,7 +280,7 @@ test("the deploy-time invocation (source pulumi-up) waits out a denial while IAM
 test("createHandler throws at init, naming the invalid variables, before any request", T, async (t) => {
     await withRig(t, (rig) => {
         assert.throws(() => createHandler({ ...rig.env, [ENV.bucket]: undefined, [ENV.indexOption]: "bogus" }),
-            /TOKEN_BUCKET is missing; INDEX_OPTION must be "index-url" or "extra-index-url"/);
+            /TOKEN_BUCKET is missing; INDEX_OPTION must be a valid indexOption: \^\(index-url\|extra-index-url\)\$/);
         assert.equal(rig.ca.requests.length, 0);
         assert.equal(rig.s3.requests.length, 0);
         return Promise.resolve();

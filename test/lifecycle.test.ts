@@ -12,8 +12,9 @@ import { CodeArtifactTokenRefresher, TOKEN_FILE_IGNORED_CHANGES } from "../lib/c
 import {
     functionTimeoutSeconds, HTTP, IAM_PROPAGATION_WAIT_MS, INDEX_CHECK, indexCheckBudgetMs, refreshBudgetMs, sdkCallBudgetMs, SDK_MAX_ATTEMPTS,
 } from "../functions/limits";
-import { providerDefaultTagKeys, readSettings } from "../lib/settings";
-import { DESCRIPTION_LIMITS, fitText, MAX_REFRESHER_NAME_LENGTH, refresherNameForStack, refresherNameProblems } from "../lib/naming";
+import { providerDefaultTagKeys, readSettings } from "../stack/settings";
+import { DESCRIPTION_LIMITS, fitText, MAX_REFRESHER_NAME_LENGTH, refresherNameProblems } from "../lib/naming";
+import { refresherNameForStack } from "../stack/naming";
 
 const mocks = installMocks();
 const deploy = deployer(mocks);
@@ -241,10 +242,10 @@ test("any stack name yields a valid component name that fits, and different stac
 
 test("a component name that would overflow an AWS name is refused with the rule", () => {
     assert.throws(() => new CodeArtifactTokenRefresher("x".repeat(48), { bucket: "b-b-b", domain: "your-domain", repository: "your_repo" }),
-        (e: Error) => e instanceof pulumi.RunError && e.message.includes("CodeArtifactTokenRefresher:name: got") &&
+        (e: Error) => e instanceof pulumi.RunError && e.message.includes("\n  - name: got") &&
             e.message.includes("at most 47 characters (the Lambda function and EventBridge rule names derived from it are limited to 64)"));
     assert.throws(() => new CodeArtifactTokenRefresher("dev.v2", { bucket: "b-b-b", domain: "your-domain", repository: "your_repo" }),
-        /CodeArtifactTokenRefresher:name: got "dev.v2"; allowed: a component name of only letters, digits, - and _/);
+        /\n {2}- name: got "dev.v2"; allowed: a component name of only letters, digits, - and _/);
 });
 
 test("descriptions fit AWS's limits even for the longest token key preview accepts", async () => {

@@ -15,7 +15,7 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { RecordingMocks, type Registration } from "../tools/preview/mocks";
 import { createHandler } from "../functions/handler";
 import { HTTP, IAM_PROPAGATION_RETRY_DELAY_MS, SDK_MAX_ATTEMPTS } from "../functions/limits";
-import { DEPLOY_EVENT_SOURCE, ENV } from "../functions/refresh";
+import { ENV, WIRE } from "../functions/contract";
 import type { IndexFetch } from "../functions/indexCheck";
 import { settle } from "./support/pulumiTesting";
 
@@ -67,8 +67,8 @@ test("the schedule rule targets the function with the scheduled payload; only pu
     assert.equal(target.inputs.rule, rule.state.name);
     assert.equal(target.inputs.arn, fn.state.arn);
     assert.deepEqual(payload(target), { source: "schedule" });
-    assert.deepEqual(payload(invocation), { source: DEPLOY_EVENT_SOURCE });
-    assert.notEqual(DEPLOY_EVENT_SOURCE, "schedule");
+    assert.deepEqual(payload(invocation), { source: WIRE.deployEvent });
+    assert.notEqual(WIRE.deployEvent, "schedule");
     const permission = one("aws:lambda/permission:Permission");
     assert.deepEqual([permission.inputs.principal, permission.inputs.sourceArn, permission.inputs.function], ["events.amazonaws.com", rule.state.arn, fn.state.name]);
 });
@@ -199,7 +199,7 @@ test("the handler's SDK clients: the function's CodeArtifact region, the project
 
 test("payloads that are not the deploy invocation's are scheduled refreshes: none, null, a string, another source", async (t) => {
     t.mock.timers.enable({ apis: ["setTimeout"] });
-    for (const event of [undefined, null, "pulumi-up", { source: "pulumi-up " }, { detail: { source: DEPLOY_EVENT_SOURCE } }, {}]) {
+    for (const event of [undefined, null, "pulumi-up", { source: "pulumi-up " }, { detail: { source: WIRE.deployEvent } }, {}]) {
         const { ca } = mockAws(t);
         const handler = createHandler(functionEnv(), { fetch: acceptingIndex });
         const { run, settled } = start(handler, event);

@@ -78,8 +78,8 @@ test("a consumer's bad arguments fail with the component's one clear error", T, 
     const deployed = await deployInConsumer({ domain: "Bad_Domain", tokenDurationSeconds: 60 });
     assert.ok(deployed.error, "expected an error");
     assert.equal(deployed.error.runError, true, "a RunError, which the CLI prints without a stack trace");
-    assert.match(deployed.error.message, /\(2 problems\)/);
-    assert.match(deployed.error.message, /consumer:domain: got "Bad_Domain"/);
-    assert.match(deployed.error.message, /consumer:tokenDurationSeconds: got "60"/);
+    assert.match(deployed.error.message, /^Invalid arguments of CodeArtifactTokenRefresher "consumer" \(2 problems\):\n/);
+    assert.match(deployed.error.message, /\n {2}- domain: got "Bad_Domain";/);
+    assert.match(deployed.error.message, /\n {2}- tokenDurationSeconds: got 60;/);
     assert.deepEqual(deployed.types, [], "no resource registered");
 });

@@ -78,7 +78,7 @@ function checkShape(doc: Doc, stack: string): void {
     assert.equal(doc.version, 1);
     assert.equal(doc.project, PROJECT);
     assert.equal(doc.stack, stack);
-    // The committed stacks are samples (lib/samples.ts): the preview names what to replace.
+    // The committed stacks are samples (stack/samples.ts): the preview names what to replace.
     assert.deepEqual(doc.sampleValues, stack === "dev"
         ? ["bucket", "requirements[1]", "domain", "domainOwner", "repository"]
         : ["bucket", "requirements[2]", "domain", "domainOwner", "repository", "kmsKeyArn", "alarmTopicArn", "alarmEmail"]);
@@ -305,8 +305,8 @@ async function previewOfProgram(index: string): Promise<Run> {
     for (const file of ["preview/preview.js", "stackConfig.js", "preview/mocks.js", "preview/lambdaPackage.js"]) {
         fs.copyFileSync(path.join(ROOT, "build", "tools", file), path.join(dir, "tools", file));
     }
-    // The preview reads the stack's sample values with the library's settings (lib/samples.ts).
-    for (const dep of ["lib", "functions"]) fs.cpSync(path.join(ROOT, "build", dep), path.join(dir, dep), { recursive: true });
+    // The preview reads the stack's settings and sample values with the stack program's code (stack/).
+    for (const dep of ["lib", "stack", "functions"]) fs.cpSync(path.join(ROOT, "build", dep), path.join(dir, dep), { recursive: true });
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
     fs.writeFileSync(path.join(dir, "index.js"), index);
     return preview(["--cwd", ROOT], path.join(dir, "tools", "preview", "preview.js"));

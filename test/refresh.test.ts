@@ -12,10 +12,6 @@ import {
 } from "@aws-sdk/client-codeartifact";
 import { PutObjectCommand, PutObjectCommandInput, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import {
-    DEFAULTS,
-    DEPLOY_EVENT_SOURCE,
-    ENV,
-    IndexOption,
     METRIC_DIMENSION,
     METRIC_NAME,
     RefreshConfig,
@@ -28,6 +24,7 @@ import {
     refreshWaitingForIam,
     renderTokenFile,
 } from "../functions/refresh";
+import { ENV, NAME_RULES, WIRE, type IndexOption } from "../functions/contract";
 import { IAM_PROPAGATION_RETRY_DELAY_MS, IAM_PROPAGATION_WAIT_MS } from "../functions/limits";
 
 // Recognisable fake token: must never leak into an error message or a log line.
@@ -471,23 +468,22 @@ test("readRefreshConfig reads every variable", () => {
     });
 });
 
-test("readRefreshConfig applies defaults and falls back to AWS_REGION", () => {
-    const config = readRefreshConfig({
-        [ENV.domain]: "my-domain", [ENV.domainOwner]: "111122223333", [ENV.repository]: "my-repo",
-        [ENV.bucket]: "airflow-my-env", [ENV.kmsKeyArn]: "", AWS_REGION: "us-east-2",
-    });
-    assert.deepEqual(config, {
-        domain: "my-domain", domainOwner: "111122223333", repository: "my-repo", region: "us-east-2",
-        durationSeconds: DEFAULTS.durationSeconds, bucket: "airflow-my-env", key: "dags/codeartifact.txt",
-        indexOption: "index-url", metricNamespace: DEFAULTS.metricNamespace, indexCheck: "requirements",
-    });
+test("readRefreshConfig requires every variable the component writes, falls back to AWS_REGION, and takes no KMS key or role", () => {
+    const optional: string[] = [ENV.region, ENV.kmsKeyArn, ENV.roleArn];
+    const required = Object.fromEntries(Object.entries(FULL_ENV).filter(([name]) => !optional.includes(name)));
+    const config = readRefreshConfig({ ...required, [ENV.kmsKeyArn]: "", AWS_REGION: "us-east-2" });
+    assert.equal(config.region, "us-east-2");
     assert.ok(!("kmsKeyArn" in config) && !("roleArn" in config));
+    for (const name of Object.keys(required)) {
+        assert.throws(() => readRefreshConfig({ ...required, [name]: " ", AWS_REGION: "us-east-2" }),
+            (err: Error) => err.message === `Invalid token refresh configuration: ${name} is missing`, name);
+    }
 });
 
 test("readRefreshConfig trims values, the AWS_REGION fallback included; a blank KMS_KEY_ARN means no KMS key", () => {
     const config = readRefreshConfig({
-        [ENV.domain]: " my-domain ", [ENV.domainOwner]: "111122223333\n", [ENV.repository]: "my-repo",
-        [ENV.bucket]: "airflow-my-env", [ENV.region]: "  ", [ENV.kmsKeyArn]: " \t", AWS_REGION: " us-east-2 ",
+        ...FULL_ENV, [ENV.domain]: " my-domain ", [ENV.domainOwner]: "111122223333\n",
+        [ENV.region]: "  ", [ENV.kmsKeyArn]: " \t", AWS_REGION: " us-east-2 ",
     });
     assert.equal(config.domain, "my-domain");
     assert.equal(config.domainOwner, "111122223333");
@@ -503,26 +499,28 @@ test("readRefreshConfig accepts the bounds and the longer region names", () => {
 });
 
 // Each value holds a valid one at its start or at its end, so a rule that is not anchored at both ends lets it through.
+// The name rules' messages quote the contract's pattern (functions/contract.ts).
+const named = (field: keyof typeof NAME_RULES) => `a valid ${field}: ${NAME_RULES[field]}`;
 const REFUSED: ReadonlyArray<readonly [string, string, string]> = [
-    [ENV.domain, "a CodeArtifact domain name", "-my-domain"],
-    [ENV.domain, "a CodeArtifact domain name", "my-domain_"],
-    [ENV.domainOwner, "a 12-digit AWS account id", "a111122223333"],
-    [ENV.domainOwner, "a 12-digit AWS account id", "111122223333a"],
-    [ENV.repository, "a CodeArtifact repository name", "-my-repo"],
-    [ENV.repository, "a CodeArtifact repository name", "my-repo!"],
-    [ENV.region, "an AWS region", "xeu-west-1"],
-    [ENV.region, "an AWS region", "eu-west-12"],
-    [ENV.bucket, "an S3 bucket name", "-airflow-env"],
-    [ENV.bucket, "an S3 bucket name", "airflow-env-"],
-    [ENV.key, "a relative S3 key", "/dags/token.txt"],
-    [ENV.key, "a relative S3 key", `dags/${"k".repeat(1020)}`],
+    [ENV.domain, named("domain"), "-my-domain"],
+    [ENV.domain, named("domain"), "my-domain_"],
+    [ENV.domainOwner, named("domainOwner"), "a111122223333"],
+    [ENV.domainOwner, named("domainOwner"), "111122223333a"],
+    [ENV.repository, named("repository"), "-my-repo"],
+    [ENV.repository, named("repository"), "my-repo!"],
+    [ENV.region, named("region"), "xeu-west-1"],
+    [ENV.region, named("region"), "eu-west-12"],
+    [ENV.bucket, named("bucket"), "-airflow-env"],
+    [ENV.bucket, named("bucket"), "airflow-env-"],
+    [ENV.key, named("key"), "/dags/token.txt"],
+    [ENV.key, named("key"), `dags/${"k".repeat(1020)}`],
     [ENV.durationSeconds, "an integer number of seconds between 900 and 43200", "+3600"],
     [ENV.durationSeconds, "an integer number of seconds between 900 and 43200", "3600."],
-    [ENV.kmsKeyArn, "a KMS key or alias ARN", `x${KMS_ARN}`],
-    [ENV.kmsKeyArn, "a KMS key or alias ARN", `${KMS_ARN} other`],
+    [ENV.kmsKeyArn, named("kmsKeyArn"), `x${KMS_ARN}`],
+    [ENV.kmsKeyArn, named("kmsKeyArn"), `${KMS_ARN} other`],
     [ENV.metricNamespace, "a custom CloudWatch namespace", "My Namespace"],
-    [ENV.indexCheck, "one of requirements, token, none", "tokens"],
-    [ENV.indexCheck, "one of requirements, token, none", "xnone"],
+    [ENV.indexCheck, named("indexCheck"), "tokens"],
+    [ENV.indexCheck, named("indexCheck"), "xnone"],
 ];
 for (const [name, rule, bad] of REFUSED) {
     test(`readRefreshConfig refuses ${name}=${bad.length > 40 ? `${bad.slice(0, 20)}... (${bad.length} characters)` : bad}`, () => {
@@ -533,7 +531,7 @@ for (const [name, rule, bad] of REFUSED) {
 
 test("readRefreshConfig lists the problems separated by semicolons", () => {
     assert.throws(() => readRefreshConfig({ ...FULL_ENV, [ENV.domainOwner]: "1234", [ENV.bucket]: "" }),
-        (err: Error) => err.message === "Invalid token refresh configuration: CODEARTIFACT_DOMAIN_OWNER must be a 12-digit AWS account id (got \"1234\"); TOKEN_BUCKET is missing");
+        (err: Error) => err.message === `Invalid token refresh configuration: CODEARTIFACT_DOMAIN_OWNER must be ${named("domainOwner")} (got "1234"); TOKEN_BUCKET is missing`);
 });
 
 test("readRefreshConfig names every missing variable in one error", () => {
@@ -555,7 +553,7 @@ for (const bad of ["abc", "100", "43201", "1.5", "-900"]) {
 for (const bad of ["find-links", "--index-url", "index-url2", "Extra-Index-Url"]) {
     test(`readRefreshConfig rejects ${ENV.indexOption}=${bad}`, () => {
         assert.throws(() => readRefreshConfig({ ...FULL_ENV, [ENV.indexOption]: bad }),
-            new RegExp(`INDEX_OPTION must be "index-url" or "extra-index-url" \\(got "${bad}"\\)`));
+            (err: Error) => err.message.endsWith(`INDEX_OPTION must be ${named("indexOption")} (got "${bad}")`));
     });
 }
 
@@ -566,7 +564,7 @@ test("readRefreshConfig rejects a metric namespace in the reserved AWS/ space", 
 
 test("readRefreshConfig rejects a malformed domain owner and KMS ARN together", () => {
     assert.throws(() => readRefreshConfig({ ...FULL_ENV, [ENV.domainOwner]: "1234", [ENV.kmsKeyArn]: "my-key" }),
-        (err: Error) => /CODEARTIFACT_DOMAIN_OWNER must be a 12-digit AWS account id/.test(err.message) && /KMS_KEY_ARN must be a KMS key or alias ARN/.test(err.message));
+        (err: Error) => err.message.includes(`CODEARTIFACT_DOMAIN_OWNER must be ${named("domainOwner")}`) && err.message.includes(`KMS_KEY_ARN must be ${named("kmsKeyArn")}`));
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -638,7 +636,7 @@ test("deploy-time refresh: the error after the wait keeps the last denial as its
 
 test("the deploy event is the one docs/deploying.md documents", () => {
     const doc = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "deploying.md"), "utf8");
-    assert.ok(doc.includes(`event \`${JSON.stringify({ source: DEPLOY_EVENT_SOURCE })}\``), "docs/deploying.md names the deploy event");
+    assert.ok(doc.includes(`event \`${JSON.stringify({ source: WIRE.deployEvent })}\``), "docs/deploying.md names the deploy event");
 });
 
 test("deploy-time refresh: any other error fails at once, unwrapped", async () => {
@@ -781,13 +779,13 @@ test("deploy-time refresh: a refusal while the role policy propagates is retried
 });
 
 test("the deploy event read as a request: its source, and requirements of the one allowed shape", () => {
-    assert.deepEqual(refreshRequest({ source: DEPLOY_EVENT_SOURCE }), { deploy: true });
-    assert.deepEqual(refreshRequest({ source: DEPLOY_EVENT_SOURCE, requirements: REQUIREMENTS }), { deploy: true, requirements: REQUIREMENTS });
+    assert.deepEqual(refreshRequest({ source: WIRE.deployEvent }), { deploy: true });
+    assert.deepEqual(refreshRequest({ source: WIRE.deployEvent, requirements: REQUIREMENTS }), { deploy: true, requirements: REQUIREMENTS });
     for (const event of [undefined, null, "pulumi-up", { source: "schedule", requirements: 1 }, {}]) {
         assert.deepEqual(refreshRequest(event), { deploy: false }, JSON.stringify(event));
     }
     for (const requirements of [1, [{}], [{ name: 1 }], [{ name: "x", pin: 1 }], ["x"], [null]]) {
-        assert.throws(() => refreshRequest({ source: DEPLOY_EVENT_SOURCE, requirements }),
+        assert.throws(() => refreshRequest({ source: WIRE.deployEvent, requirements }),
             (err: Error) => err.message === 'Invalid deploy event: "requirements" must be a list of {"name": string, "pin"?: string}', JSON.stringify(requirements));
     }
 });

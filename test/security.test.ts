@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RecordingMocks, type Registration } from "../tools/preview/mocks";
 import { listStacks, loadStackConfig } from "../tools/stackConfig";
 import { lambdaPackage } from "../tools/preview/lambdaPackage";
-import { ENV } from "../functions/refresh";
+import { ENV } from "../functions/contract";
 import type { PolicyDocument } from "../lib/policy";
 import { settle } from "./support/pulumiTesting";
 

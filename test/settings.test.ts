@@ -10,22 +10,19 @@ import {
     CONFIG_KEYS,
     DEFAULTS,
     LOG_RETENTION_DAYS,
-    PROJECT_NAME,
     REQUIRED_KEYS,
     SECRET_KEYS,
     Settings,
     SettingsError,
     UNSET_DEFAULTS,
     bucketNameProblems,
-    closestKey,
-    parseSettings,
-    refuseSampleValues,
     renderGiven,
     requirementLineProblems,
     s3PathProblems,
     tagProblems,
 } from "../lib/settings";
-import { SAMPLE_ACCOUNT, pinnedToSampleAccount, sampleValues } from "../lib/samples";
+import { closestKey, parseSettings, PROJECT_NAME, refuseSampleValues } from "../stack/settings";
+import { SAMPLE_ACCOUNT, pinnedToSampleAccount, sampleValues } from "../stack/samples";
 import { MIN_INTERVAL_MINUTES, defaultRefreshIntervalMinutes, failedRefreshesSurvived } from "../lib/schedule";
 
 // build/test/settings.test.js → project root
@@ -286,7 +283,7 @@ describe("settings: dagsPrefix", () => {
     test("no .. segment", () => void rejects({ dagsPrefix: "dags/../x" }, "dagsPrefix", "no . or .. segment"));
     test("no empty segment", () => void rejects({ dagsPrefix: "a//b" }, "dagsPrefix", "no empty segment (//)"));
     test("S3-safe characters", () => void rejects({ dagsPrefix: "my dags" }, "dagsPrefix", "only S3-safe characters"));
-    test("not empty", () => void rejects({ dagsPrefix: "" }, "dagsPrefix", 'an S3 key prefix such as "dags"', '""'));
+    test('"" is unset: the default', () => assert.equal(accepts({ dagsPrefix: "" }).dagsPrefix, "dags"));
 });
 
 describe("settings: requirementsKey", () => {
@@ -299,7 +296,7 @@ describe("settings: requirementsKey", () => {
         rejects({ requirementsKey: "requirements/" }, "requirementsKey", "no trailing /");
         rejects({ requirementsKey: "../requirements.txt" }, "requirementsKey", "no . or .. segment");
         rejects({ requirementsKey: "req#1.txt" }, "requirementsKey", "only S3-safe characters");
-        rejects({ requirementsKey: "" }, "requirementsKey", "a non-empty key");
+        assert.equal(accepts({ requirementsKey: "" }).requirementsKey, "requirements.txt", '"" is unset: the default');
     });
     test("must not be the token file's key", () => {
         rejects({ requirementsKey: "dags/codeartifact.txt" }, "requirementsKey", "a key other than the token file key dags/codeartifact.txt");
@@ -414,7 +411,8 @@ describe("settings: CodeArtifact", () => {
     });
     test("indexCheck: requirements | token | none, each named with what it checks", () => {
         for (const scope of ["requirements", "token", "none"]) assert.equal(accepts({ indexCheck: scope }).indexCheck, scope);
-        for (const bad of ["", "Token", "all", "requirements "]) {
+        assert.equal(accepts({ indexCheck: "", indexOption: "" }).indexCheck, "requirements", '"" is unset: the default');
+        for (const bad of ["Token", "all", "requirements "]) {
             rejects({ indexCheck: bad }, "indexCheck",
                 '; allowed: one of "requirements" (the token and every requirement, at pulumi up), "token" (the token alone), "none"', JSON.stringify(bad));
         }
@@ -860,18 +858,15 @@ describe("settings: each rule's exact words", () => {
         "--no-index, -f/--find-links, -r/--requirement or --trusted-host";
     const problemsOf = (overrides: Raw, setKeys?: string[]) => errorOf(overrides, setKeys).problems;
 
-    test("paths: a prefix with a bad character, an empty or .txt-only file name, an empty key", () => {
+    test("paths: a prefix with a bad character, a .txt-only file name; an empty name is the default", () => {
         assert.deepEqual(problemsOf({ dagsPrefix: "dags " }), [
             { key: "dagsPrefix", given: '"dags "', allowed: `an S3 key prefix (one trailing / is dropped) with: ${S3_SAFE}` },
         ]);
         const txt = 'a name ending in ".txt" (the DAG processor must never treat it as a DAG or DAG zip)';
-        assert.deepEqual(problemsOf({ tokenFileName: "" }), [
-            { key: "tokenFileName", given: '""', allowed: `a file name or sub-path under the DAGs folder with: a non-empty name, ${txt}` },
-        ]);
+        assert.equal(accepts({ tokenFileName: "" }).tokenFileName, "codeartifact.txt", '"" is unset: the default');
         assert.deepEqual(problemsOf({ tokenFileName: "sub/.txt" }), [
             { key: "tokenFileName", given: '"sub/.txt"', allowed: `a file name or sub-path under the DAGs folder with: ${txt}` },
         ]);
-        assert.deepEqual(problemsOf({ requirementsKey: "" }), [{ key: "requirementsKey", given: '""', allowed: "an S3 object key with: a non-empty key" }]);
     });
 
     test("paths: a file name already refused is not also measured; a refused prefix does not stand in the token key", () => {

@@ -5,7 +5,8 @@
  */
 import * as path from "node:path";
 import { loadStackConfig, SECRET_PLACEHOLDER, StackConfigError } from "./stackConfig";
-import { parseSettings, Settings, SettingsError } from "../lib/settings";
+import { Settings, SettingsError } from "../lib/settings";
+import { parseSettings } from "../stack/settings";
 
 /** What a command's `main` writes to and reads from; tests pass their own. */
 export interface CliIo {

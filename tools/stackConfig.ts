@@ -31,7 +31,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { closestKey } from "../lib/settings";
+import { closestKey } from "../stack/settings";
 
 export interface StackConfig {
     /** Project name from Pulumi.yaml: the default config namespace. */

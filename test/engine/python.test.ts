@@ -210,7 +210,7 @@ describe("engine: the component from Python (generated SDK, Automation API, real
         } catch (err) {
             expected = (err as Error).message;
         }
-        assert.match(expected, /tokenDurationSeconds: got "100"/);
+        assert.match(expected, /tokenDurationSeconds: got 100;/);
         const result = await python("bad");
         assert.ok(result.error, "the preview succeeded");
         const printed = result.printed;

@@ -53,7 +53,7 @@ describe("engine: examples/yaml with the real YAML language host", { timeout: 60
         fs.writeFileSync(path.join(dir, "Pulumi.yaml"), text.replace("      domain: ${domain}\n", "      domain: ${domain}\n      tokenDurationSeconds: 100\n"));
         try {
             const message = await preview(stack).then(() => "", (err: Error) => err.message);
-            assert.match(message, /refresher:tokenDurationSeconds: got "100"; allowed: an integer number of seconds from 900 to 43200/);
+            assert.match(message, /- tokenDurationSeconds: got 100; allowed: an integer number of seconds from 900 to 43200/);
             assert.doesNotMatch(message, /^\s+at .+:\d+:\d+\)?$/m, "no stack trace");
         } finally {
             fs.writeFileSync(path.join(dir, "Pulumi.yaml"), text);

@@ -20,7 +20,7 @@
  *   exit), against `node -e 'require("@pulumi/pulumi")'` and `node -e 0`, run in rotating order
  *   within each round (after one unrecorded warm-up of each) so drift hits every row alike. status
  *   reads s3rver (a fresh token file written there first); refresh invokes a local Lambda double.
- * - pulumi up's load: test/support/cliHost.ts (bundled by esbuild into node_modules/.cache, so that
+ * - pulumi up's load: tools/doubles/cliHost.ts (bundled by esbuild into node_modules/.cache, so that
  *   no transpiler of ours is running when it starts) loads the program as the CLI's run.js does:
  *   today through Pulumi.yaml main (scripts/pulumi-main.js), and, for comparison, through the
  *   vendored ts-node the CLI used while Pulumi.yaml said typescript: true.
@@ -28,11 +28,11 @@
  *   require("@pulumi/pulumi"), require("@pulumi/aws"), the closure serialization, and the
  *   computeCodePaths walk CallbackFunction would add (the component avoids it).
  * - Handler cold init: a fresh node per run with the Function's environment (lambdaRuntimeEnv of
- *   test/support/lambdaRuntime: NODE_PATH = the repo's node_modules, as the Lambda runtime provides
+ *   tools/doubles/lambdaRuntime: NODE_PATH = the repo's node_modules, as the Lambda runtime provides
  *   the SDK), timing require("<pkg>/__index.js") inside the child; the serialized factory runs at
  *   require time (config read, client construction).
  * - Refresh: one child calls the packaged handler --calls times against s3rver, the CodeArtifact
- *   double and the local HTTPS PyPI index (test/support) on 127.0.0.1: a scheduled refresh checks
+ *   double and the local HTTPS PyPI index (tools/doubles) on 127.0.0.1: a scheduled refresh checks
  *   the token against the index root.
  * - Deploy invocation's index check: the same child with the deploy event listing
  *   BENCH_REQUIREMENTS requirements, with INDEX_CHECK=requirements and with INDEX_CHECK=none; the
@@ -53,10 +53,10 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type * as Pulumi from "@pulumi/pulumi";
 import { buildSync } from "esbuild";
-import { ENV } from "../../functions/refresh";
-import type { CodeArtifactDouble } from "../../test/support/codeartifactDouble";
-import type { PypiIndex } from "../../test/support/pypiIndex";
-import type { S3TestServer } from "../../test/support/s3Server";
+import { ENV } from "../../functions/contract";
+import type { CodeArtifactDouble } from "../doubles/codeartifactDouble";
+import type { PypiIndex } from "../doubles/pypiIndex";
+import type { S3TestServer } from "../doubles/s3Server";
 
 /** tools/bench/bench.ts → the repo root. */
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -75,7 +75,7 @@ const PROGRAM_TS = path.join(REPO_ROOT, "index.ts");
 const RESULT_MARKER = "BENCH_RESULT ";
 /** argv[2] that turns this script into the breakdown child. */
 const CHILD_BREAKDOWN = "--child-breakdown";
-/** test/support/cliHost.ts, bundled to plain JavaScript here before the process rounds. */
+/** tools/doubles/cliHost.ts, bundled to plain JavaScript here before the process rounds. */
 const CLI_HOST = path.join(REPO_ROOT, "node_modules", ".cache", "mwaa-bench", "cliHost.js");
 export const DEFAULT_RUNS = 7;
 export const DEFAULT_CALLS = 30;
@@ -359,9 +359,9 @@ async function ourPackage(pulumi: typeof Pulumi): Promise<OurPackage> {
     pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
     const mocks = new RecordingMocks({ accountId: PREVIEW_ACCOUNT, region });
     await pulumi.runtime.setMocks(mocks, stack.project, stack.stack, false);
-    const { readSettings } = await import("../../lib/settings");
-    const { CodeArtifactTokenRefresher, refresherArgs } = await import("../../lib/component");
-    const refresher = new CodeArtifactTokenRefresher(`mwaa-codeartifact-${STACK}`, refresherArgs(readSettings()));
+    const { readSettings, stackArgs } = await import("../../stack/settings");
+    const { CodeArtifactTokenRefresher } = await import("../../lib/component");
+    const refresher = new CodeArtifactTokenRefresher(`mwaa-codeartifact-${STACK}`, stackArgs(readSettings()));
     await new Promise((resolve) => refresher.alarmNames.apply(resolve));
     const settings = (await import("@pulumi/pulumi/runtime/settings")) as unknown as { waitForRPCs: () => Promise<void> };
     await settings.waitForRPCs();
@@ -454,12 +454,12 @@ async function startLambdaDouble(result: { bucket: string; key: string }): Promi
 }
 
 /**
- * test/support/cliHost.ts as one plain JavaScript file (its tools/ imports inlined, packages
+ * tools/doubles/cliHost.ts as one plain JavaScript file (its tools/ imports inlined, packages
  * left to node_modules), so that the pulumi up rows start with no transpiler of ours loaded.
  */
 function bundleCliHost(): void {
     buildSync({
-        entryPoints: [path.join(REPO_ROOT, "test", "support", "cliHost.ts")],
+        entryPoints: [path.join(REPO_ROOT, "tools", "doubles", "cliHost.ts")],
         outfile: CLI_HOST,
         bundle: true,
         packages: "external",
@@ -558,13 +558,13 @@ async function startFixtures(ours: OurPackage): Promise<Fixtures> {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "bench-"));
     cleanups.push(() => fs.rmSync(scratch, { recursive: true, force: true }));
     progress("starting s3rver, the CodeArtifact double and the Lambda double on 127.0.0.1");
-    const { startS3Server } = await import("../../test/support/s3Server");
-    const { startCodeArtifactDouble } = await import("../../test/support/codeartifactDouble");
+    const { startS3Server } = await import("../doubles/s3Server");
+    const { startCodeArtifactDouble } = await import("../doubles/codeartifactDouble");
     const bucket = ours.variables[ENV.bucket];
     const s3 = await startS3Server({ buckets: [bucket] });
     cleanups.push(() => s3.close());
-    const { startPypiIndex } = await import("../../test/support/pypiIndex");
-    const { DEFAULT_DOUBLE_TOKEN } = await import("../../test/support/codeartifactDouble");
+    const { startPypiIndex } = await import("../doubles/pypiIndex");
+    const { DEFAULT_DOUBLE_TOKEN } = await import("../doubles/codeartifactDouble");
     const listings = Object.fromEntries(BENCH_REQUIREMENTS.map((r) => [r.name, [`${r.name.replace(/-/g, "_")}-${r.pin ?? "1.0.0"}-py3-none-any.whl`]]));
     const index = await startPypiIndex({ repository: "*", token: DEFAULT_DOUBLE_TOKEN, wheels: [], listings });
     cleanups.push(() => index.close());
@@ -585,7 +585,7 @@ async function measureProcesses(fixtures: Fixtures, runs: number): Promise<Row[]
     const awsEnv = awsCommandEnv(env, fixtures);
     const programText = fs.readFileSync(PROGRAM_TS, "utf8");
     cleanups.push(() => fs.writeFileSync(PROGRAM_TS, programText));
-    progress("bundling test/support/cliHost.ts for the pulumi up rows");
+    progress("bundling tools/doubles/cliHost.ts for the pulumi up rows");
     bundleCliHost();
     const breakdowns: Breakdown[] = [];
     const tasks = processTasks(env, awsEnv, programText, breakdowns);
@@ -710,7 +710,7 @@ function manyRows(times: ReadonlyMap<string, number[]>): Row[] {
 async function measureHandler(ours: OurPackage, fixtures: Fixtures, opts: { runs: number; calls: number }): Promise<Row[]> {
     const pkgDir = writePackage(ours.files, path.join(fixtures.scratch, "lambda"));
     const entry = path.join(pkgDir, "__index.js");
-    const { lambdaRuntimeEnv } = await import("../../test/support/lambdaRuntime");
+    const { lambdaRuntimeEnv } = await import("../doubles/lambdaRuntime");
     const handlerEnv = lambdaRuntimeEnv({
         variables: ours.variables,
         region: ours.region,

@@ -46,12 +46,11 @@ import {
     writeLines,
 } from "../cli";
 import { scheduleExpression } from "../../lib/schedule";
+import { MWAA_DAGS_MOUNT, requirementsIncludeLine, WIRE } from "../../functions/contract";
 
-/** Where MWAA mounts the DAGs folder inside its containers. */
-export const MWAA_DAGS_MOUNT = "/usr/local/airflow/dags";
-/** S3 user metadata written by the refresh function (functions/refresh.ts). */
-export const EXPIRES_METADATA = "token-expires-at";
-export const REFRESHED_METADATA = "refreshed-at";
+/** S3 user metadata written by the refresh function. */
+export const EXPIRES_METADATA = WIRE.expiresAtMetadata;
+export const REFRESHED_METADATA = WIRE.refreshedAtMetadata;
 
 export const STATUS_USAGE = `Usage: npm run status -- --stack NAME [--json] [--cwd DIR]
 
@@ -113,7 +112,7 @@ function parseIsoDate(text: string): number | undefined {
 
 /** True when requirements.txt has the exact `-r <mount>/<tokenFileName>` line. Pure. */
 export function referencesTokenFile(requirements: string, tokenFileName: string): boolean {
-    const wanted = `-r ${MWAA_DAGS_MOUNT}/${tokenFileName}`;
+    const wanted = requirementsIncludeLine(tokenFileName);
     return requirements.split(/\r?\n/).some((line) => line.trim() === wanted);
 }
 
@@ -348,7 +347,7 @@ function requirementsAdvice(target: Target, references: boolean | null): string 
     const { stack, bucket, requirementsKey } = target;
     if (references === false) {
         return (
-            `s3://${bucket}/${requirementsKey} does not contain the line "-r ${MWAA_DAGS_MOUNT}/${target.tokenFileName}", ` +
+            `s3://${bucket}/${requirementsKey} does not contain the line "${requirementsIncludeLine(target.tokenFileName)}", ` +
             `so MWAA does not use the token: restore it with \`pulumi up --stack ${stack}\` (the stack owns that file).`
         );
     }

@@ -382,7 +382,7 @@ export interface PreviewDocument {
     readonly config: Record<string, string>;
     readonly resources: PreviewResource[];
     readonly outputs: Record<string, unknown>;
-    /** Config keys still holding the documentation's sample values (lib/samples.ts); [] when none. */
+    /** Config keys still holding the documentation's sample values (stack/samples.ts); [] when none. */
     readonly sampleValues: string[];
     readonly summary: {
         readonly resourceCount: number;
@@ -512,8 +512,8 @@ function inputLines(inputs: Record<string, unknown>, indent: string): string[] {
 
 /** The keys of the stack's configuration that still hold sample values (loaded with the program's modules). */
 async function sampleKeys(stack: StackConfig): Promise<string[]> {
-    const { parseSettings } = await import("../../lib/settings");
-    const { sampleValues } = await import("../../lib/samples");
+    const { parseSettings } = await import("../../stack/settings");
+    const { sampleValues } = await import("../../stack/samples");
     const settings = parseSettings((key) => stack.config[`${stack.project}:${key}`], { project: stack.project });
     return sampleValues(settings).map((v) => v.key);
 }

@@ -5,7 +5,7 @@
  * drops or changes the pin must have replaced every sample value: a sample left behind (say
  * `domainOwner: "111122223333"`) would deploy IAM permissions naming an account that is not yours.
  */
-import type { Settings } from "./settings";
+import type { Settings } from "../lib/settings";
 
 /** AWS's documentation account (docs.aws.amazon.com examples); nobody deploys into it. */
 export const SAMPLE_ACCOUNT = "111122223333";

@@ -15,8 +15,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { RecordingMocks } from "../../tools/preview/mocks";
-import { loadStackConfig } from "../../tools/stackConfig";
+import { RecordingMocks } from "../preview/mocks";
+import { loadStackConfig } from "../stackConfig";
 
 interface TsUtils {
     typeScriptRequireStrings(): { tsnodeRequire: string; typescriptRequire: string };
