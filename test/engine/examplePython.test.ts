@@ -15,7 +15,7 @@ import type { Proc } from "../support/process";
 import { assertIndexUrl, headObject, objectText, worldS3 } from "./support/observe";
 import { pipOffline, PYTHON_AWS_VERSION, PYTHON_SDK_EXTRAS, pythonAwsVenv, pythonWheelhouse } from "./support/python";
 import { ACCOUNT_ID, NPM_OFFLINE, startWorld, type World } from "./support/world";
-import { CloudStore } from "./aws/cloud";
+import { CloudStore } from "../../tools/doubles/aws/cloud";
 
 const run = promisify(execFile);
 const EXAMPLE = { name: "mwaa-codeartifact-python-example", folder: path.join("examples", "python") };

@@ -15,7 +15,7 @@ import type { Proc } from "../support/process";
 import { assertIndexUrl, headObject, objectText, worldS3 } from "./support/observe";
 import { REPO_ROOT, startWorld, type World } from "./support/world";
 import { stackProgramHandler } from "../support/stackProgram";
-import { CloudStore } from "./aws/cloud";
+import { CloudStore } from "../../tools/doubles/aws/cloud";
 
 const EXAMPLE_DIR = path.join(REPO_ROOT, "examples", "typescript");
 

@@ -9,7 +9,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { DEFAULT_DOUBLE_TOKEN } from "../support/codeartifactDouble";
 import { runProcess } from "../support/process";
-import { CloudStore } from "./aws/cloud";
+import { CloudStore } from "../../tools/doubles/aws/cloud";
 import { BOOTSTRAP_PATTERN } from "../../lib/component";
 import { assertIndexUrl, childOps, objectText, pendingOperations, putObjectText, stateResources, up, worldS3 } from "./support/observe";
 import { STACK_BUCKETS, startWorld, type World } from "./support/world";

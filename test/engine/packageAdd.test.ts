@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { CloudStore } from "./aws/cloud";
+import { CloudStore } from "../../tools/doubles/aws/cloud";
 import { objectText, worldS3 } from "./support/observe";
 import { pipOffline, PYTHON_PULUMI_VERSION, PYTHON_SDK_EXTRAS, pythonWheelhouse } from "./support/python";
 import { NPM_OFFLINE, pulumiCli, STACK_BUCKETS, startWorld, type World } from "./support/world";

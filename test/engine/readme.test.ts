@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { stackProgramHandler } from "../support/stackProgram";
-import { CloudStore } from "./aws/cloud";
+import { CloudStore } from "../../tools/doubles/aws/cloud";
 import { objectText, worldS3 } from "./support/observe";
 import { readmeCommands } from "./support/readme";
 import { pulumiCli, REPO_ROOT, startWorld, type World } from "./support/world";

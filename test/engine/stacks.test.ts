@@ -11,7 +11,7 @@ import { PREVIOUS_REFRESHER_TYPE, REFRESHER_TYPE } from "../../lib/component";
 import { DEFAULT_DOUBLE_TOKEN } from "../support/codeartifactDouble";
 import { assertIndexUrl, changedChildren, childOps, objectText, stateResources, up, worldS3 } from "./support/observe";
 import { STACK_BUCKETS, startWorld, type World } from "./support/world";
-import { CloudStore } from "./aws/cloud";
+import { CloudStore } from "../../tools/doubles/aws/cloud";
 
 const TOKEN_KEY = "dags/codeartifact.txt";
 

@@ -815,7 +815,7 @@ async function measureHostPreview(runs: number): Promise<Row[]> {
         progress(`no pulumi preview rows: ${err instanceof Error ? err.message : String(err)}`);
         return [];
     }
-    const { startWorld } = await import("../../test/engine/support/world");
+    const { startWorld } = await import("../doubles/world");
     progress(`pulumi preview through the Node.js host (CLI v${cli.version})`);
     const world = await startWorld();
     cleanups.push(() => world.close());

@@ -8,10 +8,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { EngineEvent, OpType, Stack, UpResult, PreviewResult } from "@pulumi/pulumi/automation";
-import { cloudSettingsFromEnv } from "../aws/cloud";
-import { createContext, type DoubleContext } from "../aws/context";
-import { invokeFunction } from "../aws/lambda";
-import { CALLS_FILE, type RecordedCall } from "../aws/provider";
+import { cloudSettingsFromEnv } from "../../../tools/doubles/aws/cloud";
+import { createContext, type DoubleContext } from "../../../tools/doubles/aws/context";
+import { invokeFunction } from "../../../tools/doubles/aws/lambda";
+import { CALLS_FILE, type RecordedCall } from "../../../tools/doubles/aws/provider";
 import { PROJECT, type World } from "./world";
 
 /** Operations the engine performed (or planned), per logical resource name, in event order. */

@@ -93,7 +93,7 @@ function invokes(ctx: DoubleContext): (token: string, inputs: Props) => Props {
             case "aws:index/getRegion:getRegion":
                 return { id: region, region, name: region, endpoint: `ec2.${region}.${dnsSuffix}`, description: region };
             default:
-                throw new Error(`the aws double does not answer ${token}; add it to test/engine/aws/main.ts`);
+                throw new Error(`the aws double does not answer ${token}; add it to tools/doubles/aws/main.ts`);
         }
     };
 }

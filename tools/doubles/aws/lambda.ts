@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { lambdaRuntimeEnv, runPackagedHandler } from "../../support/lambdaRuntime";
+import { lambdaRuntimeEnv, runPackagedHandler } from "../lambdaRuntime";
 import type { DoubleContext, ResourceModel } from "./context";
 import { archiveFiles, requireStr, str, type Props } from "./wire";
 
