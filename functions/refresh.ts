@@ -110,23 +110,25 @@ export function renderTokenFile(option: IndexOption, token: string, endpoint: st
     return `--${option} https://aws:${encodeURIComponent(token)}@${url.host}${path}simple/\n`;
 }
 
-interface AwsLikeError {
-    readonly name?: string;
-    readonly Code?: string;
-    readonly message?: string;
+/** The shape of an AWS SDK error (and of an S3 error without a body, whose name is the status), for every layer. */
+export interface AwsLikeError {
+    readonly name?: unknown;
+    readonly Code?: unknown;
+    readonly message?: unknown;
     readonly $metadata?: { readonly httpStatusCode?: number };
 }
 
 function awsErrorCode(err: unknown): string {
-    const e = (err ?? {}) as AwsLikeError;
+    const e = (err ?? {}) as { Code?: string; name?: string };
     return String(e.Code ?? e.name ?? "Error");
 }
 
 const ACCESS_DENIED = /AccessDenied|Forbidden/i;
 
-/** Whether a refresh failed on an access denial (the wrapped AWS error is the `cause`). */
+/** Whether an AWS error is an access denial (by its code, or HTTP 403); for a refresh's error, the wrapped AWS error (its `cause`). The commands use it too. */
 export function isAccessDenied(err: unknown): boolean {
-    return err instanceof Error && ACCESS_DENIED.test(awsErrorCode(err.cause));
+    const e = err instanceof Error && err.cause ? err.cause : err;
+    return ACCESS_DENIED.test(awsErrorCode(e)) || (e as AwsLikeError | undefined)?.$metadata?.httpStatusCode === 403;
 }
 
 /** Wraps an AWS error into a clear Error (original kept as `cause`); `secret` is redacted from the text. */

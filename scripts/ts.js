@@ -121,7 +121,7 @@ function register(root) {
         if (file.path.endsWith(".js")) compiled.set(`${file.path.slice(0, -3)}.ts`, file.text);
     }
     compiled.set(path.join(root, HANDLER_ENTRY), bundleHandler(esbuild, root, { write: false }));
-    Module._extensions[".ts"] = (module, filename) => {
+    require.extensions[".ts"] = (module, filename) => {
         let code = compiled.get(filename);
         if (code === undefined) {
             try {

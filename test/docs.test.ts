@@ -79,6 +79,12 @@ describe("docs: the README's offline commands", () => {
         });
     }
 
+    test("the quick start shows the test command, which is the one CI runs", () => {
+        const quickStart = readme.slice(readme.indexOf("## Quick start"), readme.indexOf("\n## ", readme.indexOf("## Quick start") + 1));
+        assert.match(quickStart, /^```sh\nnpm test\n```$/m);
+        assert.match(fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8"), /^npm test$/m);
+    });
+
     test("the quick start's output is what the command prints, line for line, in order", T, async () => {
         const shown = /It prints what `pulumi up` would create \(abridged here\):\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
         assert.ok(shown, "the quick start's output block");

@@ -157,7 +157,7 @@ for (const stack of COMMITTED_STACKS) {
         assert.match(text.stdout, / → /, "IAM statements are shown as action → resource");
         assert.match(text.stdout, /^Outputs:$/m);
         assert.match(text.stdout, new RegExp(`^ {4}\\+ ${doc.resources.length} to create$`, "m"));
-        assert.match(text.stdout, /Worst-case token life left: +\d+ h \d\d min/);
+        assert.match(text.stdout, /Worst-case token life left: +(\d+[dhms] )+\(\d+ s\)/);
         assert.ok(!text.stdout.includes("# Placeholder"), "the token file's content is not shown");
         assert.ok(text.stdout.includes(`Sample values: ${doc.sampleValues.join(", ")} are the documentation's. Replace them before deploying`));
     });
@@ -302,7 +302,7 @@ test("a secure: value is shown as [secret] and its ciphertext appears nowhere", 
 async function previewOfProgram(index: string): Promise<Run> {
     const dir = tempDir();
     fs.mkdirSync(path.join(dir, "tools", "preview"), { recursive: true });
-    for (const file of ["preview/preview.js", "stackConfig.js", "preview/mocks.js", "preview/lambdaPackage.js"]) {
+    for (const file of ["preview/preview.js", "stackConfig.js", "shared.js", "preview/mocks.js", "preview/lambdaPackage.js"]) {
         fs.copyFileSync(path.join(ROOT, "build", "tools", file), path.join(dir, "tools", file));
     }
     // The preview reads the stack's settings and sample values with the stack program's code (stack/).

@@ -7,6 +7,10 @@ import * as path from "node:path";
 import { loadStackConfig, SECRET_PLACEHOLDER, StackConfigError } from "./stackConfig";
 import { Settings, SettingsError } from "../lib/settings";
 import { parseSettings } from "../stack/settings";
+import { UsageError } from "./shared";
+import type { AwsLikeError } from "../functions/refresh";
+
+export { humanDuration, partitionOf, UsageError } from "./shared";
 
 /** What a command's `main` writes to and reads from; tests pass their own. */
 export interface CliIo {
@@ -41,13 +45,6 @@ export interface CliOptions {
     readonly cwd: string;
     readonly functionName?: string;
     readonly help: boolean;
-}
-
-export class UsageError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "UsageError";
-    }
 }
 
 const VALUE_FLAGS = { "--stack": "stack", "--cwd": "cwd", "--function": "functionName" } as const;
@@ -212,12 +209,6 @@ export function oneLine(text: string, max = 500): string {
 // AWS errors
 // ---------------------------------------------------------------------------------------------
 
-interface AwsLikeError {
-    readonly name?: unknown;
-    readonly Code?: unknown;
-    readonly message?: unknown;
-    readonly $metadata?: { readonly httpStatusCode?: number };
-}
 
 export function errorName(err: unknown): string {
     const e = (err ?? {}) as AwsLikeError;
@@ -261,30 +252,9 @@ export function isRejectedCredentials(err: unknown): boolean {
     );
 }
 
-export function partitionOf(region: string | undefined): string {
-    if (region === undefined) return "aws";
-    if (region.startsWith("cn-")) return "aws-cn";
-    if (region.startsWith("us-gov-")) return "aws-us-gov";
-    if (region.startsWith("us-iso-")) return "aws-iso";
-    if (region.startsWith("us-isob-")) return "aws-iso-b";
-    return "aws";
-}
-
 // ---------------------------------------------------------------------------------------------
 // Formatting
 // ---------------------------------------------------------------------------------------------
-
-/** 11 520 s → "3h 12m"; 2 700 s → "45m"; 45 s → "45s"; 97 200 s → "1d 3h". Sign ignored. */
-export function humanDuration(seconds: number): string {
-    const s = Math.floor(Math.abs(seconds));
-    if (s < 60) return `${s}s`;
-    const days = Math.floor(s / 86400);
-    const hours = Math.floor((s % 86400) / 3600);
-    const minutes = Math.floor((s % 3600) / 60);
-    if (days > 0) return `${days}d ${hours}h`;
-    if (hours > 0) return `${hours}h ${minutes}m`;
-    return `${minutes}m`;
-}
 
 /** Writes `text` as lines to `write`. */
 export function writeLines(write: (s: string) => void, lines: readonly string[]): void {

@@ -46,6 +46,7 @@ import {
     writeLines,
 } from "../cli";
 import { scheduleExpression } from "../../lib/schedule";
+import { isAccessDenied } from "../../functions/refresh";
 import { MWAA_DAGS_MOUNT, requirementsIncludeLine, WIRE } from "../../functions/contract";
 
 /** S3 user metadata written by the refresh function. */
@@ -121,13 +122,10 @@ function isNotFound(err: unknown): boolean {
     return name === "NotFound" || name === "NoSuchKey" || (httpStatus(err) === 404 && name !== "NoSuchBucket");
 }
 
-function isAccessDenied(err: unknown): boolean {
-    return errorName(err) === "AccessDenied" || httpStatus(err) === 403;
-}
 
 /** One line for an S3 error that stops the check (exit 3). */
 function s3ErrorMessage(err: unknown, action: "HeadObject" | "GetObject", bucket: string, key: string, region: string | undefined): string {
-    const arn = `arn:${partitionOf(region)}:s3:::${bucket}/${key}`;
+    const arn = `arn:${partitionOf(region).partition}:s3:::${bucket}/${key}`;
     if (isCredentialsError(err)) return noCredentialsMessage(err);
     if (isMissingRegionError(err)) return "no AWS region: set aws:region in the stack's Pulumi.<stack>.yaml (or AWS_REGION)";
     if (isRejectedCredentials(err)) {

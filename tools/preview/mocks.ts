@@ -8,6 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { GetCallerIdentityResult } from "@pulumi/aws/getCallerIdentity";
 import type { GetPartitionResult } from "@pulumi/aws/getPartition";
 import type { GetRegionResult } from "@pulumi/aws/getRegion";
+import { partitionOf } from "../shared";
 
 export interface Registration {
     readonly type: string;
@@ -27,15 +28,6 @@ export interface MockAccount {
     readonly region: string;
 }
 
-export function partitionOf(region: string): { partition: string; dnsSuffix: string } {
-    if (region.startsWith("cn-")) {
-        return { partition: "aws-cn", dnsSuffix: "amazonaws.com.cn" };
-    }
-    if (region.startsWith("us-gov-")) {
-        return { partition: "aws-us-gov", dnsSuffix: "amazonaws.com" };
-    }
-    return { partition: "aws", dnsSuffix: "amazonaws.com" };
-}
 
 function shortHash(...parts: string[]): string {
     return createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 7);

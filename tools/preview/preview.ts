@@ -68,6 +68,7 @@ import { parseArgs } from "node:util";
 import type * as Pulumi from "@pulumi/pulumi";
 import { SECRET_PLACEHOLDER, StackConfigError, loadStackConfig, type StackConfig } from "../stackConfig";
 import { drainRegistrations, type RecordingMocks, type Registration } from "./mocks";
+import { humanDuration, UsageError } from "../shared";
 import type { LambdaPackage } from "./lambdaPackage";
 
 /** The mocked caller account. Fixed, whatever the stack's domainOwner. */
@@ -96,8 +97,6 @@ const PROGRAM = path.join(__dirname, "..", "..", "index");
 // Failure: reported exactly once, then exit
 // ---------------------------------------------------------------------------------------------
 
-/** A bad command line: exit 2 with the usage. */
-class UsageError extends Error {}
 
 /** The program did not complete: exit 1, message only (the trace would point into this script). */
 class PreviewError extends Error {}
@@ -464,12 +463,9 @@ function buildDocument(settings: StackConfig, evaluation: Evaluation, pkg: Lambd
 // Text
 // ---------------------------------------------------------------------------------------------
 
+/** The commands' duration (tools/shared.ts), with the exact seconds. */
 function formatDuration(seconds: number): string {
-    const sign = seconds < 0 ? "-" : "";
-    const abs = Math.abs(seconds);
-    const hours = Math.floor(abs / 3600);
-    const minutes = Math.floor((abs % 3600) / 60);
-    return `${sign}${hours} h ${String(minutes).padStart(2, "0")} min (${seconds} s)`;
+    return `${seconds < 0 ? "-" : ""}${humanDuration(seconds)} (${seconds} s)`;
 }
 
 function formatCondition(condition: Record<string, unknown>): string {
