@@ -127,9 +127,10 @@ describe("engine: an up killed part-way, recovered as docs/deploying.md says", {
         // CLI reports before it looks at the lock (docs/deploying.md: copy <stack>.json.bak back).
         await assert.rejects(stack.up(), /locked|failed to load checkpoint: EOF/, "the killed run's lock (or its cut state) is still there");
 
-        // docs/deploying.md's steps, word for word.
-        await pulumiCommand(world, ["cancel", "--yes"]);
+        // docs/deploying.md's steps, word for word; a state file the kill cut short is put back from
+        // its .bak first, as the same section says for any of them that fails to load it.
         const cut = restoreStateIfCut(world);
+        await pulumiCommand(world, ["cancel", "--yes"]);
         const pending = pendingOperations(world, "dev") as { resource: { urn: string } }[];
         assert.ok(stateResources(world, "dev").length < 15, "the killed up did not finish");
         await pulumiCommand(world, ["refresh", "--yes", "--clear-pending-creates"]);
